@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { announceBackend, backendMessage } from './announce.ts';
+import type { BackendInfo } from './select.ts';
+
+const info = (over: Partial<BackendInfo>): BackendInfo => ({
+  name: 'wasm',
+  tfBackend: 'wasm',
+  note: 'SIMD, 1 thread',
+  forced: false,
+  skipped: [],
+  ...over,
+});
+
+describe('backendMessage', () => {
+  it('on wasm names the backend and both faster packages', () => {
+    expect(backendMessage(info({}))).toBe(
+      'tfjs backend: wasm (SIMD, 1 thread). Faster: `npm install @tensorflow/tfjs-node` (needs to download ' +
+        'libtensorflow) or, with an NVIDIA GPU + CUDA 11.2 + cuDNN 8.1, `npm install @tensorflow/tfjs-node-gpu`.',
+    );
+  });
+  it('on node points at the GPU package only', () => {
+    const text = backendMessage(info({ name: 'node', tfBackend: 'tensorflow', note: 'libtensorflow on the CPU' }));
+    expect(text).toContain('tfjs-node-gpu');
+    expect(text).not.toContain('npm install @tensorflow/tfjs-node`');
+  });
+  it('on a GPU package without a GPU says it runs on the CPU', () => {
+    const text = backendMessage(info({ name: 'node-gpu', tfBackend: 'tensorflow', note: 'x', degraded: 'it found no usable GPU' }));
+    expect(text).toContain('It found no usable GPU');
+  });
+  it('on cpu says why wasm did not load, and that KIT_BACKEND forced it', () => {
+    const text = backendMessage(
+      info({ name: 'cpu', tfBackend: 'cpu', note: 'pure JavaScript', skipped: [{ name: 'wasm', reason: 'wasm broke' }] }),
+    );
+    expect(text).toContain('wasm did not load: wasm broke');
+    expect(backendMessage(info({ name: 'cpu', tfBackend: 'cpu', forced: true }))).toContain('unset KIT_BACKEND');
+  });
+});
+
+describe('announceBackend', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  it('is silent under KIT_BACKEND_QUIET=1, then prints exactly once per process', () => {
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    announceBackend(info({}), { KIT_BACKEND_QUIET: '1' });
+    expect(write).not.toHaveBeenCalled();
+    announceBackend(info({}), {});
+    announceBackend(info({}), {});
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(String(write.mock.calls[0]?.[0])).toMatch(/^tfjs backend: wasm .*\n$/);
+  });
+});

@@ -1,0 +1,43 @@
+import type { BackendInfo } from './select.ts';
+
+const GPU_ADVICE = 'with an NVIDIA GPU + CUDA 11.2 + cuDNN 8.1, `npm install @tensorflow/tfjs-node-gpu`';
+const NODE_ADVICE = '`npm install @tensorflow/tfjs-node` (needs to download libtensorflow)';
+
+/** The line printed once per process: which backend runs and how to get a faster one. */
+export function backendMessage(info: BackendInfo): string {
+  const head = `tfjs backend: ${info.name} (${info.note}).`;
+  switch (info.name) {
+    case 'node-gpu':
+      return info.degraded === undefined
+        ? head
+        : `${head} ${capitalise(info.degraded)}.`;
+    case 'node':
+      return `${head} Faster: ${GPU_ADVICE}.`;
+    case 'wasm':
+      return `${head} Faster: ${NODE_ADVICE} or, ${GPU_ADVICE}.`;
+    case 'cpu': {
+      const wasmProblem = info.skipped.find((s) => s.name === 'wasm');
+      const why = wasmProblem === undefined ? '' : ` wasm did not load: ${wasmProblem.reason}.`;
+      const wasmAdvice = info.forced ? 'unset KIT_BACKEND to use wasm (about 10× faster), or ' : '';
+      return `${head}${why} Faster: ${wasmAdvice}${NODE_ADVICE}.`;
+    }
+  }
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Shared by every copy of this module in the process, so the line really appears once. */
+const ANNOUNCED = Symbol.for('dlkit.tf.backendAnnounced');
+
+/**
+ * Writes the backend line to stderr once per process. `KIT_BACKEND_QUIET=1` skips it: the test runner
+ * prints it once itself and sets that for its workers.
+ */
+export function announceBackend(info: BackendInfo, env: NodeJS.ProcessEnv = process.env): void {
+  const flags = globalThis as { [ANNOUNCED]?: boolean };
+  if (flags[ANNOUNCED] === true || env.KIT_BACKEND_QUIET === '1') return;
+  flags[ANNOUNCED] = true;
+  process.stderr.write(`${backendMessage(info)}\n`);
+}

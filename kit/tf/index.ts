@@ -1,0 +1,24 @@
+/**
+ * The kit's one tfjs: the `@tensorflow/tfjs` namespace every exercise, solution and test imports, and
+ * `ready()`, which picks the fastest backend that loads (DESIGN.md contract 4) and fills in what the
+ * non-native backends lack (file:// save/load, fast transposed matmuls on wasm).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export { tf };
+export { ready, backendInfo, selectBackend } from './ready.ts';
+export { BACKEND_NAMES, isBackendName, parseBackendEnv, type BackendName } from './backend-name.ts';
+export {
+  chooseBackend,
+  PACKAGES,
+  type BackendInfo,
+  type BackendLoader,
+  type BackendLoaders,
+  type LoadedBackend,
+  type SkippedBackend,
+} from './select.ts';
+export { describeLoadError } from './load-error.ts';
+export { backendMessage, announceBackend } from './announce.ts';
+export { realLoaders, wasmBinaryDir } from './loaders.ts';
+export { installWasmMatMulFix, uninstallWasmMatMulFix, isWasmMatMulFixInstalled } from './wasm-matmul.ts';
+export { registerFileRouter, FileModelHandler } from './file-io.ts';
