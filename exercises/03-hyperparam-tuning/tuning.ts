@@ -163,8 +163,8 @@ export interface TrainedModel {
  * The caller owns (and disposes) the returned model.
  */
 export function trainConfig(config: MlpConfig, trainSet: Examples, options: TrainConfigOptions): TrainedModel {
-  checkConfig(config, trainSet.count);
   checkExamples('trainConfig: trainSet', trainSet, CLASSES);
+  checkConfig(config, trainSet.count);
   checkInteger('seed', options.seed, -(2 ** 31), 'seed', 2 ** 31 - 1);
   // YOUR CODE HERE
   throw new NotImplemented('trainConfig');
