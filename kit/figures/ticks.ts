@@ -34,21 +34,30 @@ export function formatLinear(values: readonly number[], step: number): string[] 
   const maxAbs = Math.max(...values.map(Math.abs));
   const stepExp = Math.floor(Math.log10(step) + EPS);
   if (maxAbs >= 1e6 || (stepExp < -4 && maxAbs < 1e-2)) {
-    const digits = Math.max(0, Math.floor(Math.log10(maxAbs) + EPS) - stepExp);
-    return values.map((v) => (v === 0 ? '0' : minus(v.toExponential(digits).replace('e+', 'e'))));
+    // Each label with the digits it needs: 1e−7, 1.5e−7, 2e−7.
+    const digits = (v: number): number => Math.max(0, Math.floor(Math.log10(Math.abs(v)) + EPS) - stepExp);
+    return values.map((v) => (v === 0 ? '0' : minus(v.toExponential(digits(v)).replace('e+', 'e').replace(/\.?0+e/, 'e'))));
   }
   const decimals = Math.max(0, -stepExp);
   return values.map((v) => minus(v.toFixed(decimals)));
 }
 
-/** Power-of-ten style label for log axes: 0.01, 2×10⁻⁵, 10⁸. */
-export function formatLog(v: number): string {
-  const k = Math.floor(Math.log10(v) + EPS);
-  const m = Math.round(v / 10 ** k);
-  if (Math.abs(clean(m * 10 ** k) - v) > 1e-9 * v) return formatLinear([v], 10 ** (k - 1))[0]!;
-  if (k >= -4 && k <= 5) return v.toFixed(Math.max(0, -k));
-  const power = `10${String(k).replace(/[-0-9]/g, (c) => SUPERSCRIPT[c] ?? c)}`;
-  return m === 1 ? power : `${m}×${power}`;
+const decade = (v: number): number => Math.floor(Math.log10(v) + EPS);
+
+/**
+ * Labels for log-axis ticks: plain numbers (0.001, 0.02, 300) while every tick is between 10⁻⁴ and 10⁵,
+ * otherwise all in powers of ten (10⁻⁹, 2×10⁻⁷, 10⁰) so one axis never mixes the two styles.
+ */
+export function formatLogTicks(values: readonly number[]): string[] {
+  const powers = values.some((v) => decade(v) < -4 || decade(v) > 5);
+  return values.map((v) => {
+    const k = decade(v);
+    const m = Math.round(v / 10 ** k);
+    if (Math.abs(clean(m * 10 ** k) - v) > 1e-9 * v) return formatLinear([v], 10 ** (k - 1))[0]!;
+    if (!powers) return v.toFixed(Math.max(0, -k));
+    const power = `10${String(k).replace(/[-0-9]/g, (c) => SUPERSCRIPT[c] ?? c)}`;
+    return m === 1 ? power : `${m}×${power}`;
+  });
 }
 
 /** Widens an empty range (all values equal) so it can still be drawn. */
@@ -104,14 +113,14 @@ export function logAxis(min: number, max: number, count: number): Axis {
     const every = Math.max(1, Math.ceil(span / Math.max(1, count)));
     const ticks: number[] = [];
     for (let k = Math.ceil(lo / every) * every; k <= hi; k += every) ticks.push(clean(10 ** k));
-    return { domain, log: true, ticks, labels: ticks.map(formatLog) };
+    return { domain, log: true, ticks, labels: formatLogTicks(ticks) };
   }
   if (best.length < 2) {
     // Under a third of a decade the axis is nearly linear: evenly spaced round numbers read best.
     const linear = linearAxis(domain[0], domain[1], count, true);
     return { ...linear, domain, log: true };
   }
-  return { domain, log: true, ticks: best, labels: best.map(formatLog) };
+  return { domain, log: true, ticks: best, labels: formatLogTicks(best) };
 }
 
 /** Where v falls along the axis: 0 at domain[0], 1 at domain[1] (outside for values beyond). */
