@@ -100,7 +100,7 @@ function checkLevels(value: unknown, min: number, max: number, logZ: boolean): n
   return exponents.map((e) => Number((10 ** e).toPrecision(3)));
 }
 
-/** Bilinear interpolation of a rectilinear grid at canvas pixels: per column/row cell index and fraction. */
+/** Grid cell and fraction along it for a coordinate (the grid may be unevenly spaced). */
 function cellIndex(coords: ArrayLike<number>, v: number): [number, number] {
   let lo = 0;
   let hi = coords.length - 1;
@@ -111,6 +111,28 @@ function cellIndex(coords: ArrayLike<number>, v: number): [number, number] {
   }
   const t = (v - coords[lo]!) / (coords[lo + 1]! - coords[lo]!);
   return [lo, Math.min(1, Math.max(0, t))];
+}
+
+/**
+ * z interpolated bilinearly at every pixel centre of a width × height plot (row-major, top row first:
+ * the top of the plot is the largest y).
+ */
+function sampleField(xs: ArrayLike<number>, ys: ArrayLike<number>, rows: readonly ArrayLike<number>[], width: number, height: number): Float64Array {
+  const [x0, x1, y0, y1] = [xs[0]!, xs[xs.length - 1]!, ys[0]!, ys[ys.length - 1]!];
+  const cols = Array.from({ length: width }, (_, px) => cellIndex(xs, x0 + ((px + 0.5) / width) * (x1 - x0)));
+  const field = new Float64Array(width * height);
+  for (let py = 0; py < height; py++) {
+    const [j, ty] = cellIndex(ys, y1 - ((py + 0.5) / height) * (y1 - y0));
+    const r0 = rows[j]!;
+    const r1 = rows[j + 1]!;
+    for (let px = 0; px < width; px++) {
+      const [i, tx] = cols[px]!;
+      const top = r0[i]! + tx * (r0[i + 1]! - r0[i]!);
+      const bottom = r1[i]! + tx * (r1[i + 1]! - r1[i]!);
+      field[py * width + px] = top + ty * (bottom - top);
+    }
+  }
+  return field;
 }
 
 function bandOf(boundaries: readonly number[], v: number): number {
@@ -179,31 +201,19 @@ export function contourPlot(options: ContourPlotOptions): FigureWith<ContourPlot
   const { plot } = layout;
   drawBackground(ctx, width, height);
 
-  // The field at every pixel centre, interpolated bilinearly, coloured by its band.
-  const value = (cx: number, cy: number): number => {
-    const [i, tx] = cellIndex(xs, x0 + (cx / plot.width) * (x1 - x0));
-    const [j, ty] = cellIndex(ys, y1 - (cy / plot.height) * (y1 - y0));
-    const r0 = grid.rows[j]!;
-    const r1 = grid.rows[Math.min(j + 1, ys.length - 1)]!;
-    const top = r0[i]! + tx * (r0[i + 1]! - r0[i]!);
-    const bottom = r1[i]! + tx * (r1[i + 1]! - r1[i]!);
-    return top + ty * (bottom - top);
-  };
+  const field = sampleField(xs, ys, grid.rows, plot.width, plot.height);
   const image = ctx.createImageData(plot.width, plot.height);
-  for (let py = 0; py < plot.height; py++) {
-    for (let px = 0; px < plot.width; px++) {
-      const c = bandColors[bandOf(boundaries, value(px + 0.5, py + 0.5))]!;
-      const p = (py * plot.width + px) * 4;
-      image.data[p] = c[0];
-      image.data[p + 1] = c[1];
-      image.data[p + 2] = c[2];
-      image.data[p + 3] = 255;
-    }
+  for (let p = 0; p < field.length; p++) {
+    const c = bandColors[bandOf(boundaries, field[p]!)]!;
+    image.data[4 * p] = c[0];
+    image.data[4 * p + 1] = c[1];
+    image.data[4 * p + 2] = c[2];
+    image.data[4 * p + 3] = 255;
   }
   ctx.putImageData(image, plot.x, plot.y);
 
   const unclip = clipToPlot(ctx, plot);
-  if (lines && bands > 1) drawLevelLines(ctx, plot, value, boundaries.slice(1, -1));
+  if (lines && bands > 1) drawLevelLines(ctx, plot, field, boundaries.slice(1, -1));
   if (path !== undefined) drawPath(ctx, layout, path);
   unclip();
   drawAxes(ctx, chart);
@@ -232,18 +242,13 @@ function checkPath(value: unknown): CheckedPath | undefined {
 
 const LINE_STEP = 2;
 
-function drawLevelLines(ctx: Parameters<typeof drawAxes>[0], plot: Rect, value: (cx: number, cy: number) => number, levels: readonly number[]): void {
-  const cols = Math.floor(plot.width / LINE_STEP) + 1;
-  const rows = Math.floor(plot.height / LINE_STEP) + 1;
+/** Lines on the level boundaries, traced on every LINE_STEP-th pixel centre of the filled field. */
+function drawLevelLines(ctx: Parameters<typeof drawAxes>[0], plot: Rect, pixels: Float64Array, levels: readonly number[]): void {
+  const cols = Math.ceil(plot.width / LINE_STEP);
+  const rows = Math.ceil(plot.height / LINE_STEP);
   const values = new Float64Array(cols * rows);
-  const pos = (i: number, j: number): [number, number] => [Math.min(plot.width, i * LINE_STEP), Math.min(plot.height, j * LINE_STEP)];
-  for (let j = 0; j < rows; j++) {
-    for (let i = 0; i < cols; i++) {
-      const [cx, cy] = pos(i, j);
-      values[j * cols + i] = value(Math.min(plot.width - 0.5, Math.max(0.5, cx)), Math.min(plot.height - 0.5, Math.max(0.5, cy)));
-    }
-  }
-  const field: SampledField = { cols, rows, values, at: (i, j) => { const [cx, cy] = pos(i, j); return [plot.x + cx, plot.y + cy]; } };
+  for (let j = 0; j < rows; j++) for (let i = 0; i < cols; i++) values[j * cols + i] = pixels[j * LINE_STEP * plot.width + i * LINE_STEP]!;
+  const field: SampledField = { cols, rows, values, at: (i, j) => [plot.x + i * LINE_STEP + 0.5, plot.y + j * LINE_STEP + 0.5] };
   ctx.strokeStyle = 'rgba(0, 0, 0, 0.35)';
   ctx.lineWidth = 1;
   ctx.setLineDash([]);

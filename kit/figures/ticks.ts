@@ -101,19 +101,20 @@ export function logAxis(min: number, max: number, count: number): Axis {
   let best: number[] | undefined;
   for (const mantissas of LOG_MANTISSAS) {
     const ticks: number[] = [];
-    for (let k = Math.floor(lo); k <= Math.ceil(hi); k++) for (const m of mantissas) ticks.push(clean(m * 10 ** k));
+    for (let k = Math.floor(lo) - 1; k <= Math.ceil(hi); k++) for (const m of mantissas) ticks.push(clean(m * 10 ** k));
     const shown = ticks.filter(inside);
     const gaps = shown.slice(1).map((t, i) => Math.log10(t / shown[i]!));
     if (shown.length > count + 1 || Math.min(...gaps) < span / (count + 1) / 2) break;
-    best = shown;
+    best = extendToTicks(domain, ticks);
     if (shown.length >= Math.min(count, 5)) break;
   }
   if (best === undefined) {
     // Too many decades for one label each: every k-th decade.
     const every = Math.max(1, Math.ceil(span / Math.max(1, count)));
     const ticks: number[] = [];
-    for (let k = Math.ceil(lo / every) * every; k <= hi; k += every) ticks.push(clean(10 ** k));
-    return { domain, log: true, ticks, labels: formatLogTicks(ticks) };
+    for (let k = (Math.floor(lo / every) - 1) * every; k <= hi + every; k += every) ticks.push(clean(10 ** k));
+    const shown = extendToTicks(domain, ticks);
+    return { domain, log: true, ticks: shown, labels: formatLogTicks(shown) };
   }
   if (best.length < 2) {
     // Under a third of a decade the axis is nearly linear: evenly spaced round numbers read best.
@@ -121,6 +122,24 @@ export function logAxis(min: number, max: number, count: number): Axis {
     return { ...linear, domain, log: true };
   }
   return { domain, log: true, ticks: best, labels: formatLogTicks(best) };
+}
+
+/**
+ * The candidate ticks inside `domain`, after moving each end of the domain out to the next candidate when
+ * that costs under 15 % of the axis: the ends then carry labels (a loss curve's first values are readable).
+ * Mutates `domain`.
+ */
+function extendToTicks(domain: [number, number], candidates: readonly number[]): number[] {
+  const span = Math.log10(domain[1] / domain[0]);
+  const below = Math.max(...candidates.filter((c) => c <= domain[0]));
+  const above = Math.min(...candidates.filter((c) => c >= domain[1]));
+  const [lo, hi] = [domain[0], domain[1]];
+  if (Number.isFinite(below) && Math.log10(lo / below) < 0.15 * span) domain[0] = below;
+  if (Number.isFinite(above) && Math.log10(above / hi) < 0.15 * span) domain[1] = above;
+  const shown = candidates.filter((c) => c >= domain[0] && c <= domain[1]);
+  // A sparser set tried next must start from the unextended domain.
+  if (shown.length < 2) [domain[0], domain[1]] = [lo, hi];
+  return shown;
 }
 
 /** Where v falls along the axis: 0 at domain[0], 1 at domain[1] (outside for values beyond). */
