@@ -82,7 +82,7 @@ describe('final run', () => {
     expect(r.lastLosses).toHaveLength(LAST_ITERATIONS);
     expect(r.firstIteration).toBe(r.iterations - LAST_ITERATIONS + 1);
     expect(r.epochLosses).toHaveLength(config.epochs);
-    expect(r.epochLosses.at(-1)!).toBeLessThan(r.epochLosses[0]!);
+    if (config.epochs > 1) expect(r.epochLosses.at(-1)!).toBeLessThan(r.epochLosses[0]!);
     // Mini-batch losses, not epoch means: they scatter around the last epoch's mean.
     const mean = r.lastLosses.reduce((a, b) => a + b, 0) / r.lastLosses.length;
     expect(mean).toBeGreaterThan(0.5 * r.epochLosses.at(-1)!);
