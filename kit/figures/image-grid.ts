@@ -23,7 +23,7 @@ export interface ImageGridOptions {
   images: GridImage[];
   /** The values shown as black and white; values outside are clipped. Default [0, 1]. */
   range?: [number, number];
-  /** Each image pixel becomes a cellScale × cellScale block (nearest neighbour). Default: about 112 px per image. */
+  /** Each image pixel becomes a cellScale × cellScale block (nearest neighbour). Default: about 112 px per image (at most 16×). */
   cellScale?: number;
   /** Shown left of each grid row, e.g. ['original', 'reconstruction']. */
   rowLabels?: string[];
@@ -100,7 +100,7 @@ export function imageGrid(options: ImageGridOptions): FigureWith<ImageGridLayout
   const range = checkRange(o.range);
   const maxRows = Math.max(...images.map((im) => im.rows));
   const maxCols = Math.max(...images.map((im) => im.cols));
-  const scale = checkInt(FN, 'cellScale', o.cellScale, 1, 64, clamp(Math.floor(112 / Math.max(maxRows, maxCols)), 1, 8));
+  const scale = checkInt(FN, 'cellScale', o.cellScale, 1, 64, clamp(Math.floor(112 / Math.max(maxRows, maxCols)), 1, 16));
   const gridRows = Math.ceil(images.length / columns);
   let rowLabels: string[] = [];
   if (o.rowLabels !== undefined) {
@@ -111,9 +111,11 @@ export function imageGrid(options: ImageGridOptions): FigureWith<ImageGridLayout
   }
 
   const measure = newCanvas(1, 1).ctx;
-  const cellW = maxCols * scale;
-  const cellH = maxRows * scale;
   const labelH = images.some((im) => im.label !== undefined) ? LABEL : 0;
+  // Small images get wider cells (up to 160 px) so their labels are not cut to nothing; images stay centred.
+  const widestLabel = Math.max(0, ...images.map((im) => (im.label === undefined ? 0 : Math.ceil(textWidth(measure, im.label, SIZE.tick)))));
+  const cellW = Math.max(maxCols * scale, Math.min(widestLabel, 160));
+  const cellH = maxRows * scale;
   const rowLabelW = rowLabels.length > 0 ? Math.ceil(Math.max(...rowLabels.map((l) => textWidth(measure, l, SIZE.label)))) + 12 : 0;
   const shownColumns = Math.min(columns, images.length);
   const gridW = shownColumns * cellW + (shownColumns - 1) * GAP;

@@ -9,3 +9,6 @@ export { imageGrid, type GridImage, type ImageGridLayout, type ImageGridOptions 
 export type { ChartLayout } from './frame.ts';
 export type { Rect } from './rect.ts';
 export type { Axis } from './ticks.ts';
+export { scatterPlot, type ScatterPlotLayout, type ScatterPlotOptions, type ScatterSeries } from './scatter-plot.ts';
+export { contourPlot, type ContourPath, type ContourPlotLayout, type ContourPlotOptions } from './contour-plot.ts';
+export { confusionMatrix, type ConfusionMatrixLayout, type ConfusionMatrixOptions } from './confusion-matrix.ts';

@@ -156,7 +156,7 @@ describe('lineChart', () => {
       ['series not an array', { ...base, series: { name: 'a', y: [1] } }, /series must be an array.*got an object/],
       ['every series empty', { ...base, series: [{ name: 'a', y: [] }] }, /every series is empty/],
       ['nothing finite', { ...base, series: [{ name: 'a', y: [NaN, Infinity] }] }, /none of the 2 points can be drawn/],
-      ['nothing positive on a log axis', { ...base, logY: true, series: [{ name: 'a', y: [0, -1] }] }, /y ≤ 0, which a log axis/],
+      ['nothing positive on a log axis', { ...base, logY: true, series: [{ name: 'a', y: [0, -1] }] }, /a value ≤ 0, which a log axis \(logY\) cannot show/],
       ['a string among the values', { ...base, series: [{ name: 'a', y: [1, '2'] }] }, /series\[0\]\.y\[1\] is "2", not a number/],
       ['a missing name', { ...base, series: [{ y: [1] }] }, /series\[0\]\.name must be a string/],
       ['a missing title', { xLabel: 'x', yLabel: 'y', series: [{ name: 'a', y: [1] }] }, /title must be a string, but got undefined/],

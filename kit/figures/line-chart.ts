@@ -4,7 +4,8 @@ import { drawAxes, drawBackground, drawGrid, layoutChart, toPixelX, toPixelY, ty
 import type { LegendEntry } from './legend.ts';
 import { drawMarker } from './markers.ts';
 import { seriesStyle } from './palette.ts';
-import { checkBoolean, checkNumbers, checkObject, checkSize, checkString, fail, given } from './validate.ts';
+import { checkSeries, drawable, extent } from './series.ts';
+import { checkBoolean, checkObject, checkSize, checkString } from './validate.ts';
 
 export interface LineSeries {
   name: string;
@@ -33,35 +34,6 @@ export interface LineChartLayout extends ChartLayout {
 
 const FN = 'lineChart';
 
-interface CheckedSeries {
-  name: string;
-  x: ArrayLike<number>;
-  y: ArrayLike<number>;
-}
-
-const indexes = (n: number): Float64Array => Float64Array.from({ length: n }, (_, i) => i);
-
-function checkSeries(value: unknown): CheckedSeries[] {
-  if (!Array.isArray(value)) fail(FN, `series must be an array of { name, y, x? } objects, but got ${given(value)}.`);
-  if (value.length === 0) fail(FN, 'series is empty, so there is nothing to draw; pass at least one { name, y } series.');
-  return value.map((raw, s) => {
-    const where = `series[${s}]`;
-    const o = checkObject(FN, where, raw);
-    const name = checkString(FN, `${where}.name`, o.name)!;
-    const y = checkNumbers(FN, `${where}.y`, o.y);
-    if (o.x === undefined) return { name, x: indexes(y.length), y };
-    const x = checkNumbers(FN, `${where}.x`, o.x);
-    if (x.length !== y.length) {
-      fail(
-        FN,
-        `${where} (${JSON.stringify(name)}) has ${x.length} x values but ${y.length} y values; x and y must have the ` +
-          'same length (one x per y), or leave x out to plot y against 0, 1, 2, ….',
-      );
-    }
-    return { name, x, y };
-  });
-}
-
 /**
  * A line chart of one or more series: nice ticks, a legend when there are two or more series, NaN and
  * ±Infinity left out as gaps in the line (counted in a note under the chart, never drawn at 0).
@@ -71,48 +43,17 @@ export function lineChart(options: LineChartOptions): FigureWith<LineChartLayout
   const title = checkString(FN, 'title', o.title)!;
   const xLabel = checkString(FN, 'xLabel', o.xLabel)!;
   const yLabel = checkString(FN, 'yLabel', o.yLabel)!;
-  const series = checkSeries(o.series);
+  const series = checkSeries(FN, o.series, false);
   const logY = checkBoolean(FN, 'logY', o.logY);
   const { width, height } = checkSize(FN, o, 800, 500);
 
-  const drawable = (x: number, y: number): boolean => Number.isFinite(x) && Number.isFinite(y) && (!logY || y > 0);
-  let [xMin, xMax, yMin, yMax] = [Infinity, -Infinity, Infinity, -Infinity];
-  let nonFinite = 0;
-  let nonPositive = 0;
-  for (const { x, y } of series) {
-    for (let i = 0; i < y.length; i++) {
-      const [xi, yi] = [x[i]!, y[i]!];
-      if (!drawable(xi, yi)) {
-        if (!Number.isFinite(xi) || !Number.isFinite(yi)) nonFinite++;
-        else nonPositive++;
-        continue;
-      }
-      xMin = Math.min(xMin, xi);
-      xMax = Math.max(xMax, xi);
-      yMin = Math.min(yMin, yi);
-      yMax = Math.max(yMax, yi);
-    }
-  }
-  if (xMin > xMax) {
-    const total = series.reduce((n, s) => n + s.y.length, 0);
-    fail(
-      FN,
-      total === 0
-        ? 'every series is empty, so the chart would be empty; pass at least one y value.'
-        : `none of the ${total} points can be drawn: every one has a NaN or ±Infinity coordinate${logY ? ' or a y ≤ 0, which a log axis (logY) cannot show' : ''}. ` +
-            'Check the values you pass (a loss that became NaN means training diverged).',
-    );
-  }
+  const { xMin, xMax, yMin, yMax, footnote } = extent(FN, series, false, logY);
   const markers = o.markers === undefined ? series.every((s) => s.y.length <= 50) : checkBoolean(FN, 'markers', o.markers);
   const styles = series.map((s, i) => ({ name: s.name, ...seriesStyle(i) }));
   const legend: LegendEntry[] | undefined =
     series.length > 1
       ? styles.map((s) => ({ name: s.name, color: s.color, kind: 'line', dash: s.dash, ...(markers ? { marker: 'circle' } : {}) }))
       : undefined;
-  const skipped = [
-    nonFinite > 0 ? `${nonFinite} NaN/±∞ point${nonFinite === 1 ? '' : 's'}` : '',
-    nonPositive > 0 ? `${nonPositive} point${nonPositive === 1 ? '' : 's'} with y ≤ 0 (log axis)` : '',
-  ].filter((s) => s !== '');
 
   const { canvas, ctx } = newCanvas(width, height);
   const chart = layoutChart(ctx, {
@@ -124,7 +65,7 @@ export function lineChart(options: LineChartOptions): FigureWith<LineChartLayout
     x: { min: xMin, max: xMax },
     y: { min: yMin, max: yMax, log: logY },
     ...(legend === undefined ? {} : { legend }),
-    ...(skipped.length === 0 ? {} : { footnote: `not drawn: ${skipped.join(', ')}` }),
+    ...(footnote === undefined ? {} : { footnote }),
   });
   const { layout } = chart;
   drawBackground(ctx, width, height);
@@ -136,7 +77,7 @@ export function lineChart(options: LineChartOptions): FigureWith<LineChartLayout
   ctx.lineCap = 'round';
   series.forEach(({ x, y }, s) => {
     const { color, dash } = styles[s]!;
-    const ok = (i: number): boolean => i >= 0 && i < y.length && drawable(x[i]!, y[i]!);
+    const ok = (i: number): boolean => i >= 0 && i < y.length && drawable(x[i]!, y[i]!, false, logY);
     ctx.strokeStyle = color;
     ctx.lineWidth = 2;
     ctx.setLineDash([...dash]);

@@ -34,21 +34,30 @@ export function formatLinear(values: readonly number[], step: number): string[] 
   const maxAbs = Math.max(...values.map(Math.abs));
   const stepExp = Math.floor(Math.log10(step) + EPS);
   if (maxAbs >= 1e6 || (stepExp < -4 && maxAbs < 1e-2)) {
-    const digits = Math.max(0, Math.floor(Math.log10(maxAbs) + EPS) - stepExp);
-    return values.map((v) => (v === 0 ? '0' : minus(v.toExponential(digits).replace('e+', 'e'))));
+    // Each label with the digits it needs: 1e−7, 1.5e−7, 2e−7.
+    const digits = (v: number): number => Math.max(0, Math.floor(Math.log10(Math.abs(v)) + EPS) - stepExp);
+    return values.map((v) => (v === 0 ? '0' : minus(v.toExponential(digits(v)).replace('e+', 'e').replace(/\.?0+e/, 'e'))));
   }
   const decimals = Math.max(0, -stepExp);
   return values.map((v) => minus(v.toFixed(decimals)));
 }
 
-/** Power-of-ten style label for log axes: 0.01, 2×10⁻⁵, 10⁸. */
-export function formatLog(v: number): string {
-  const k = Math.floor(Math.log10(v) + EPS);
-  const m = Math.round(v / 10 ** k);
-  if (Math.abs(clean(m * 10 ** k) - v) > 1e-9 * v) return formatLinear([v], 10 ** (k - 1))[0]!;
-  if (k >= -4 && k <= 5) return v.toFixed(Math.max(0, -k));
-  const power = `10${String(k).replace(/[-0-9]/g, (c) => SUPERSCRIPT[c] ?? c)}`;
-  return m === 1 ? power : `${m}×${power}`;
+const decade = (v: number): number => Math.floor(Math.log10(v) + EPS);
+
+/**
+ * Labels for log-axis ticks: plain numbers (0.001, 0.02, 300) while every tick is between 10⁻⁴ and 10⁵,
+ * otherwise all in powers of ten (10⁻⁹, 2×10⁻⁷, 10⁰) so one axis never mixes the two styles.
+ */
+export function formatLogTicks(values: readonly number[]): string[] {
+  const powers = values.some((v) => decade(v) < -4 || decade(v) > 5);
+  return values.map((v) => {
+    const k = decade(v);
+    const m = Math.round(v / 10 ** k);
+    if (Math.abs(clean(m * 10 ** k) - v) > 1e-9 * v) return formatLinear([v], 10 ** (k - 1))[0]!;
+    if (!powers) return v.toFixed(Math.max(0, -k));
+    const power = `10${String(k).replace(/[-0-9]/g, (c) => SUPERSCRIPT[c] ?? c)}`;
+    return m === 1 ? power : `${m}×${power}`;
+  });
 }
 
 /** Widens an empty range (all values equal) so it can still be drawn. */
@@ -92,26 +101,45 @@ export function logAxis(min: number, max: number, count: number): Axis {
   let best: number[] | undefined;
   for (const mantissas of LOG_MANTISSAS) {
     const ticks: number[] = [];
-    for (let k = Math.floor(lo); k <= Math.ceil(hi); k++) for (const m of mantissas) ticks.push(clean(m * 10 ** k));
+    for (let k = Math.floor(lo) - 1; k <= Math.ceil(hi); k++) for (const m of mantissas) ticks.push(clean(m * 10 ** k));
     const shown = ticks.filter(inside);
     const gaps = shown.slice(1).map((t, i) => Math.log10(t / shown[i]!));
     if (shown.length > count + 1 || Math.min(...gaps) < span / (count + 1) / 2) break;
-    best = shown;
+    best = extendToTicks(domain, ticks);
     if (shown.length >= Math.min(count, 5)) break;
   }
   if (best === undefined) {
     // Too many decades for one label each: every k-th decade.
     const every = Math.max(1, Math.ceil(span / Math.max(1, count)));
     const ticks: number[] = [];
-    for (let k = Math.ceil(lo / every) * every; k <= hi; k += every) ticks.push(clean(10 ** k));
-    return { domain, log: true, ticks, labels: ticks.map(formatLog) };
+    for (let k = (Math.floor(lo / every) - 1) * every; k <= hi + every; k += every) ticks.push(clean(10 ** k));
+    const shown = extendToTicks(domain, ticks);
+    return { domain, log: true, ticks: shown, labels: formatLogTicks(shown) };
   }
   if (best.length < 2) {
     // Under a third of a decade the axis is nearly linear: evenly spaced round numbers read best.
     const linear = linearAxis(domain[0], domain[1], count, true);
     return { ...linear, domain, log: true };
   }
-  return { domain, log: true, ticks: best, labels: best.map(formatLog) };
+  return { domain, log: true, ticks: best, labels: formatLogTicks(best) };
+}
+
+/**
+ * The candidate ticks inside `domain`, after moving each end of the domain out to the next candidate when
+ * that costs under 15 % of the axis: the ends then carry labels (a loss curve's first values are readable).
+ * Mutates `domain`.
+ */
+function extendToTicks(domain: [number, number], candidates: readonly number[]): number[] {
+  const span = Math.log10(domain[1] / domain[0]);
+  const below = Math.max(...candidates.filter((c) => c <= domain[0]));
+  const above = Math.min(...candidates.filter((c) => c >= domain[1]));
+  const [lo, hi] = [domain[0], domain[1]];
+  if (Number.isFinite(below) && Math.log10(lo / below) < 0.15 * span) domain[0] = below;
+  if (Number.isFinite(above) && Math.log10(above / hi) < 0.15 * span) domain[1] = above;
+  const shown = candidates.filter((c) => c >= domain[0] && c <= domain[1]);
+  // A sparser set tried next must start from the unextended domain.
+  if (shown.length < 2) [domain[0], domain[1]] = [lo, hi];
+  return shown;
 }
 
 /** Where v falls along the axis: 0 at domain[0], 1 at domain[1] (outside for values beyond). */

@@ -79,8 +79,8 @@ export default class KitReporter implements Reporter {
       if (result.state === 'passed') passed++;
       else if (result.state === 'skipped') {
         skipped++;
-        // A test that skipped itself with ctx.skip(note) says why (e.g. no browser installed): show it.
-        if (result.note) skipNotes.push(`  ${paint('yellow', '○')} ${testTitle(test)}\n      skipped: ${result.note}`);
+        // A test that skips itself says why (ctx.skip(note)): e.g. a dataset that is not installed.
+        if (result.note) skipNotes.push(`  ${paint('yellow', '↷')} ${testTitle(test)}\n      skipped: ${result.note}`);
       }
       else if (result.state === 'failed') {
         failed++;
