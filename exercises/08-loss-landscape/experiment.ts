@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadFashionMnist, take } from '#kit/data';
 import { figurePath } from '#kit/figures';
+import { pagePath } from '#kit/plotly';
 import { ready, tf } from '#kit/tf';
 import { toExamples, type Examples } from '#kit/train';
 import { buildMlp, computeLoss } from '../02-mlp/mlp.ts';
@@ -58,8 +59,7 @@ export interface ExperimentResult {
 }
 
 export function defaultFiles(): PlotPathFiles {
-  const png = figurePath('08-loss-landscape', 'landscape');
-  return { png, html: png.replace(/\.png$/, '.html') };
+  return { png: figurePath('08-loss-landscape', 'landscape'), html: pagePath('08-loss-landscape', 'landscape') };
 }
 
 /** The whole exercise; the model is disposed at the end. */
@@ -81,7 +81,7 @@ export async function runExperiment(config: ExperimentConfig = EXPERIMENT, files
       title: `Loss landscape of a 784-${String(config.hiddenUnits)}-10 MLP along its SGD trajectory`,
       explained: ratio,
       caption:
-        `Training cross-entropy f_CE on ${String(config.examples)} Fashion-MNIST training images, over the plane ` +
+        `Training cross-entropy f_CE on ${config.examples.toLocaleString('en-US')} Fashion-MNIST training images, over the plane ` +
         `through the mean of ${String(trajectory.snapshots.length)} parameter snapshots spanned by their two principal ` +
         `components (${(100 * (ratio[0]! + ratio[1]!)).toFixed(1)} % of the trajectory's variance). ` +
         `SGD, learning rate ${String(config.learningRate)}, batch ${String(config.batchSize)}, ${String(config.epochs)} epochs, ` +

@@ -151,7 +151,7 @@ describe('lossAt', () => {
     expect(losses).toHaveLength(traj.snapshots.length);
     expect(paramsOf(model), 'the model’s parameters after lossAt').toEqual(before);
     // Rank 2: each snapshot is its own projection, so lossAt gives the snapshot's loss.
-    traj.snapshots.forEach((theta, t) => expectLossClose(losses[t]!, directLoss(model, theta, data), `loss at snapshot ${t}`));
+    traj.snapshots.forEach((theta, t) => { expectLossClose(losses[t]!, directLoss(model, theta, data), `loss at snapshot ${t}`); });
     // The path really crosses the landscape (the losses are not all alike).
     expect(Math.max(...losses) - Math.min(...losses)).toBeGreaterThan(0.05);
     model.dispose();
@@ -163,7 +163,7 @@ describe('lossAt', () => {
     const traj = planeTrajectory(model, 6);
     const points = [[0, 0], [-2, 1], [3, -0.5], [0.25, 4]];
     const losses = lossAt(model, traj.plane, data, points);
-    points.forEach((p, i) => expectLossClose(losses[i]!, directLoss(model, traj.plane.inverseTransform([p])[0]!, data), `loss at (${p.join(', ')})`));
+    points.forEach((p, i) => { expectLossClose(losses[i]!, directLoss(model, traj.plane.inverseTransform([p])[0]!, data), `loss at (${p.join(', ')})`); });
     model.dispose();
   });
 });
@@ -182,7 +182,7 @@ describe('lossGrid', () => {
     expect(grid.z).toHaveLength(3);
     grid.z.forEach((row, j) => {
       expect(row).toHaveLength(5);
-      row.forEach((v, i) => expectLossClose(v, directLoss(model, traj.plane.inverseTransform([[axes.x[i]!, axes.y[j]!]])[0]!, data), `z[${j}][${i}]`));
+      row.forEach((v, i) => { expectLossClose(v, directLoss(model, traj.plane.inverseTransform([[axes.x[i]!, axes.y[j]!]])[0]!, data), `z[${j}][${i}]`); });
     });
     model.dispose();
   });
@@ -195,7 +195,7 @@ describe('lossGrid', () => {
     const picked = [0, 3, 5, 7];
     const axes = { x: Float64Array.from(picked, (k) => traj.coords[k]![0]!), y: Float64Array.from(picked, (k) => traj.coords[k]![1]!) };
     const grid = lossGrid(model, traj.plane, data, axes);
-    picked.forEach((k, d) => expectLossClose(grid.z[d]![d]!, directLoss(model, traj.snapshots[k]!, data), `grid node on snapshot ${k}`));
+    picked.forEach((k, d) => { expectLossClose(grid.z[d]![d]!, directLoss(model, traj.snapshots[k]!, data), `grid node on snapshot ${k}`); });
     model.dispose();
   });
 });
@@ -223,7 +223,7 @@ describe('lossLandscape', () => {
     const spanX = Math.max(...path.x) - Math.min(...path.x);
     expect(grid.x[0]).toBeCloseTo(Math.min(...path.x) - 0.2 * spanX, 9);
     expect(grid.x[24]).toBeCloseTo(Math.max(...path.x) + 0.2 * spanX, 9);
-    traj.snapshots.forEach((theta, t) => expectLossClose(path.loss[t]!, directLoss(model, theta, data), `path loss ${t}`));
+    traj.snapshots.forEach((theta, t) => { expectLossClose(path.loss[t]!, directLoss(model, theta, data), `path loss ${t}`); });
     for (const [i, j] of [[0, 0], [12, 7], [24, 24], [3, 20]] as const) {
       const theta = land.pca.inverseTransform([[grid.x[i]!, grid.y[j]!]])[0]!;
       expectLossClose(grid.z[j]![i]!, directLoss(model, theta, data), `z[${j}][${i}]`);

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ArgumentError, KitError, REPO_ROOT } from '#kit/errors';
+import { ArgumentError, KitError } from '#kit/errors';
+import { figurePath } from '#kit/figures';
 
 /** A plotly trace: `type` plus whatever attributes plotly documents for it. */
 export type PlotlyTrace = { type: string } & Record<string, unknown>;
@@ -183,6 +184,5 @@ export function readPlotlyPage(html: string): { title: string; figure: PlotlyFig
 
 /** <repo>/out/figures/<exercise>/<name>.html (KIT_OUT_DIR replaces <repo>/out), beside the PNG figures. */
 export function pagePath(exercise: string, name: string): string {
-  const out = process.env.KIT_OUT_DIR ?? path.join(REPO_ROOT, 'out');
-  return path.join(path.resolve(out), 'figures', exercise, `${name}.html`);
+  return figurePath(exercise, name.replace(/\.html$/i, '')).replace(/\.png$/, '.html');
 }
