@@ -89,8 +89,9 @@ describe('recordTrajectory', () => {
       expect(s).toBeInstanceOf(Float32Array);
       expect(s).toHaveLength(initial.length);
     });
-    expect(traj.snapshots[0]).toEqual(initial);
-    expect(traj.snapshots[10], 'the model ends with the last snapshot’s parameters').toEqual(paramsOf(model));
+    // Compare through maxAbsDiff: a failing toEqual on 25,000 numbers would print (and diff) them all.
+    expect(maxAbsDiff(traj.snapshots[0]!, initial), 'snapshot 0 is the untrained network').toBe(0);
+    expect(maxAbsDiff(traj.snapshots[10]!, paramsOf(model)), 'the model ends with the last snapshot’s parameters').toBe(0);
 
     const twin = mlp(5);
     const expected = referenceRun(twin, data, options, steps);
@@ -113,7 +114,10 @@ describe('recordTrajectory', () => {
     const ta = recordTrajectory(a, data, o);
     const tb = recordTrajectory(b, data, o);
     const tc = recordTrajectory(c, data, { ...o, seed: 4 });
-    expect(tb.snapshots).toEqual(ta.snapshots);
+    expect(tb.snapshots).toHaveLength(ta.snapshots.length);
+    ta.snapshots.forEach((s, t) => {
+      expect(maxAbsDiff(tb.snapshots[t]!, s), `snapshot ${t} of a second run with the same seed`).toBe(0);
+    });
     expect(maxAbsDiff(tc.snapshots[5]!, ta.snapshots[5]!)).toBeGreaterThan(1e-4);
     const first = mlp(6);
     const lossStart = meanCrossEntropy(first, data);

@@ -141,6 +141,11 @@ ${caption}
 <script type="application/json" id="${FIGURE_JSON_ID}">${scriptJson(figure)}</script>
 <script>
 (function () {
+  if (typeof Plotly === 'undefined') {
+    document.body.dataset.plotReady = 'error';
+    console.error('plotly.js did not load, so the figure cannot be drawn.');
+    return;
+  }
   var figure = JSON.parse(document.getElementById('${FIGURE_JSON_ID}').textContent);
   Plotly.newPlot('${PLOT_ID}', figure.data, figure.layout, figure.config).then(
     function () { document.body.dataset.plotReady = '1'; },
