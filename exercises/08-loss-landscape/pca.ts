@@ -135,7 +135,10 @@ function checkTrajectory(trajectory: readonly Vector[], k: number): void {
  * ml-matrix (option `assumeSymmetric: true`) in increasing order.
  *
  * It is an error (ArgumentError) when the trajectory varies along fewer than k directions: then
- * λₖ is zero up to rounding (below 1e-12 of λ₁) and the component is meaningless.
+ * λₖ is zero up to rounding (below 1e-10 of λ₁) and the component is meaningless.
+ *
+ * Work in float64 (Float64Array and plain loops, not float32 tensors): the tests compare components
+ * to 1e-9, and float32's rounding (1e-7) would also make a missing direction look present.
  */
 export function fitPca(trajectory: readonly Vector[], k = 2): Pca {
   checkTrajectory(trajectory, k);
