@@ -85,6 +85,8 @@ export function svmLoss(C: number): (prediction: tf.Tensor, target: tf.Tensor) =
 /** The two classes of the binary problem: `[negative, positive]`; CIFAR-10 frog (6) → −1, horse (7) → +1. */
 export type ClassPair = readonly [negative: number, positive: number];
 export const FROG_HORSE: ClassPair = [6, 7];
+/** The Fashion-MNIST stand-in when CIFAR-10 is not installed: pullover (2) → −1, coat (4) → +1. */
+export const PULLOVER_COAT: ClassPair = [2, 4];
 
 function checkPair(classes: ClassPair, fn: string): void {
   const [a, b] = classes;
