@@ -16,19 +16,28 @@ beforeAll(async () => {
 });
 
 /** Both models see exactly this: same split, same batch order, same optimiser settings. */
-const BUDGET = { epochs: 1, batchSize: 128, learningRate: 1e-3, seed: 1 } as const;
-/** Fashion-MNIST: the tied model's validation MSE may exceed the untied one's by at most this factor. */
+interface Budget {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+}
+const FASHION_BUDGET: Budget = { epochs: 2, batchSize: 128, learningRate: 1e-3, seed: 1 };
+/** The same budget on CIFAR-10 (about 4× the arithmetic per image: 3,072 inputs). */
+const CIFAR_BUDGET: Budget = FASHION_BUDGET;
+/** Fashion-MNIST: the tied model's validation MSE must not exceed the untied one's (measured ratios 0.92–0.97). */
 const MAX_RATIO = 1.0;
-/** And both must have learned something: the untied model at this budget measures ≈ 0.023. */
-const MAX_VAL_MSE = 0.03;
+/** And both must have learned something: the untied model at this budget measures 0.0189–0.0195. */
+const MAX_VAL_MSE = 0.025;
 
 const mse: LossFn = (batch, output) => tf.losses.meanSquaredError<tf.Tensor, tf.Scalar>(batch.x, output);
 
-/** Trains `model` with the budget above and returns its validation MSE. */
-function trainAndValidate(model: tf.LayersModel, train: Examples, val: Examples): number {
-  const optimizer = tf.train.adam(BUDGET.learningRate);
-  for (let epoch = 0; epoch < BUDGET.epochs; epoch++) {
-    for (const batch of batches(train, { batchSize: BUDGET.batchSize, seed: BUDGET.seed })) {
+/** Trains `model` with `budget` and returns its validation MSE. */
+function trainAndValidate(model: tf.LayersModel, train: Examples, val: Examples, budget: Budget): number {
+  const optimizer = tf.train.adam(budget.learningRate);
+  const order = batches(train, { batchSize: budget.batchSize, seed: budget.seed });
+  for (let epoch = 0; epoch < budget.epochs; epoch++) {
+    for (const batch of order) {
       trainStep(model, optimizer, batch, { loss: mse, readLoss: false });
     }
   }
@@ -45,7 +54,7 @@ function trainAndValidate(model: tf.LayersModel, train: Examples, val: Examples)
 }
 
 function splitPixels(d: ImageDataset): { train: Examples; val: Examples } {
-  const { train, val } = trainValSplit(d, { valFraction: 0.3, seed: BUDGET.seed });
+  const { train, val } = trainValSplit(d, { valFraction: 0.3, seed: 1 });
   const plain = (part: ImageDataset): Examples => {
     const { x, count, features } = toExamples(part);
     return { x, count, features };
@@ -53,11 +62,20 @@ function splitPixels(d: ImageDataset): { train: Examples; val: Examples } {
   return { train: plain(train), val: plain(val) };
 }
 
-function compare(tied: Autoencoder, untied: Autoencoder, data: { train: Examples; val: Examples }, what: string): { tied: number; untied: number } {
-  const result = { untied: trainAndValidate(untied.model, data.train, data.val), tied: trainAndValidate(tied.model, data.train, data.val) };
+function compare(
+  tied: Autoencoder,
+  untied: Autoencoder,
+  data: { train: Examples; val: Examples },
+  budget: Budget,
+  what: string,
+): { tied: number; untied: number } {
+  const result = {
+    untied: trainAndValidate(untied.model, data.train, data.val, budget),
+    tied: trainAndValidate(tied.model, data.train, data.val, budget),
+  };
   console.log(
     `07-tied-autoencoder (${what}): validation MSE tied ${result.tied.toFixed(5)}, untied ${result.untied.toFixed(5)} ` +
-      `(ratio ${(result.tied / result.untied).toFixed(3)}) after ${String(BUDGET.epochs)} epoch(s)`,
+      `(ratio ${(result.tied / result.untied).toFixed(3)}) after ${String(budget.epochs)} epoch(s)`,
   );
   tied.model.dispose();
   untied.model.dispose();
@@ -68,16 +86,19 @@ const CIFAR_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin',
 const cifarMissing = (): boolean => CIFAR_FILES.some((f) => findFile('cifar-10', f) === undefined);
 
 describe('comparison (2 pts): tied vs untied at the same budget', () => {
-  it(`on Fashion-MNIST (70 / 30 split of the 60,000 training images): tied validation MSE ≤ ${String(MAX_RATIO)} × untied, both ≤ ${String(MAX_VAL_MSE)}`, () => {
+  it(`on Fashion-MNIST (70 / 30 split of the 60,000 training images, ${String(FASHION_BUDGET.epochs)} epochs of Adam): tied validation MSE ≤ untied, both ≤ ${String(MAX_VAL_MSE)}`, () => {
     const tied = new TiedAutoencoder({ seed: 11, inputSize: 784 });
     const untied = buildAutoencoder({ seed: 11, inputSize: 784 });
-    const result = compare(tied, untied, splitPixels(loadFashionMnist('train')), 'Fashion-MNIST');
+    const result = compare(tied, untied, splitPixels(loadFashionMnist('train')), FASHION_BUDGET, 'Fashion-MNIST');
     expect(result.untied, 'untied validation MSE').toBeLessThanOrEqual(MAX_VAL_MSE);
     expect(result.tied, 'tied validation MSE').toBeLessThanOrEqual(MAX_VAL_MSE);
     expect(result.tied / result.untied, 'tied / untied validation MSE').toBeLessThanOrEqual(MAX_RATIO);
   });
+});
 
-  it('on CIFAR-10 (the homework\'s dataset, when installed): tied validation MSE ≤ untied', (ctx) => {
+// Its own group (and rubric item): it runs only where CIFAR-10 is installed.
+describe('CIFAR-10 (1 bonus pt, runs when installed)', () => {
+  it(`on CIFAR-10 (the homework's dataset; ${String(CIFAR_BUDGET.epochs)} epochs of Adam): tied validation MSE ≤ untied`, (ctx) => {
     const tied = new TiedAutoencoder({ seed: 11 });
     const untied = buildAutoencoder({ seed: 11 });
     if (cifarMissing()) {
@@ -85,7 +106,7 @@ describe('comparison (2 pts): tied vs untied at the same budget', () => {
       untied.model.dispose();
       ctx.skip('CIFAR-10 not found — run `npm run data -- cifar-10` to run this check on the homework\'s dataset (the Fashion-MNIST check above always runs).');
     }
-    const result = compare(tied, untied, splitPixels(loadCifar10('train')), 'CIFAR-10');
+    const result = compare(tied, untied, splitPixels(loadCifar10('train')), CIFAR_BUDGET, 'CIFAR-10');
     expect(result.tied).toBeLessThanOrEqual(result.untied);
   });
 });
