@@ -253,11 +253,9 @@ function drawLevelLines(ctx: Parameters<typeof drawAxes>[0], plot: Rect, pixels:
   ctx.lineWidth = 1;
   ctx.setLineDash([]);
   ctx.beginPath();
-  for (const level of levels) {
-    for (const [ax, ay, bx, by] of contourSegments(field, level)) {
-      ctx.moveTo(ax, ay);
-      ctx.lineTo(bx, by);
-    }
+  for (const [ax, ay, bx, by] of contourSegments(field, levels)) {
+    ctx.moveTo(ax, ay);
+    ctx.lineTo(bx, by);
   }
   ctx.stroke();
 }

@@ -28,6 +28,8 @@ describe('ticks', () => {
       });
     }
     expect(linearAxis(0.1, 0.3, 4).labels).toEqual(['0.10', '0.15', '0.20', '0.25', '0.30']);
+    // The tick values themselves are clean too (layouts expose them): 3 × 0.1 is 0.3 here.
+    expect(linearAxis(0, 0.3, 3).ticks).toEqual([0, 0.1, 0.2, 0.3]);
     expect(linearAxis(-3.7, 12.2, 4).labels).toEqual(['\u22125', '0', '5', '10', '15']);
   });
 
@@ -45,6 +47,10 @@ describe('ticks', () => {
     const narrow = logAxis(0.25, 0.45, 6);
     expect(narrow.ticks.length).toBeGreaterThanOrEqual(3);
     expect(narrow.ticks.every((t) => t >= narrow.domain[0] && t <= narrow.domain[1])).toBe(true);
+    // A diverging loss from 1.5 to 10⁴: the bottom decade is labelled rather than left blank.
+    const diverged = logAxis(1.5, 1e4, 5);
+    expect(diverged.domain[0]).toBe(1);
+    expect(diverged.labels[0]).toBe('1');
     for (const axis of [wide, narrow, logAxis(0.18, 1.3, 7)]) {
       axis.labels.forEach((l, i) => {
         if (!l.includes('10')) expect(parse(l)).toBeCloseTo(axis.ticks[i]!, 12);

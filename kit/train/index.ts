@@ -24,3 +24,4 @@ export {
   type EpochRecord,
 } from './loop.ts';
 export { checkInteger, checkPositive, checkNonNegative, checkFraction, checkOneOf } from './checks.ts';
+export { SeededDropout, seededDropout, withSeededMathRandom } from './dropout.ts';
