@@ -10,6 +10,14 @@ import { ready, tf } from '#kit/tf';
 import type { Examples } from '#kit/train';
 import { buildAutoencoder, trainAutoencoder } from './autoencoder.ts';
 
+/** Positions where two equally long arrays differ (a count, not a diff: vitest's diff of 100,000 numbers takes minutes). */
+function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Math.max(a.length, b.length);
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  return n;
+}
+
 let train: ImageDataset;
 let test: ImageDataset;
 
@@ -72,8 +80,8 @@ describe('task 3 (6 pts): trainAutoencoder', () => {
       return w;
     };
     const a = run(1);
-    expect(Array.from(run(1))).toEqual(Array.from(a));
-    expect(Array.from(run(2))).not.toEqual(Array.from(a));
+    expect(differing(run(1), a), 'weights that differ with the same seeds').toBe(0);
+    expect(differing(run(2), a), 'weights that differ with another batch seed').toBeGreaterThan(0);
   });
 
   it('rejects bad options and images of the wrong size with an ArgumentError', () => {
