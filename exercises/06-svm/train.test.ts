@@ -35,6 +35,12 @@ interface Params {
   b: number;
 }
 
+/** Gives the bias a non-zero value (it starts at 0, where decaying it or not makes no difference). */
+function setBias(model: tf.LayersModel, b: number): void {
+  const [kernel] = model.getWeights();
+  model.setWeights([kernel!, tf.tensor1d([b])]);
+}
+
 function paramsOf(model: tf.LayersModel): Params {
   const [kernel, bias] = model.getWeights();
   return { w: Array.from(kernel!.dataSync()), b: bias!.dataSync()[0]! };
@@ -100,6 +106,7 @@ describe('training (2 pts): buildSvm and trainSvm', () => {
     const train = synthetic(48, 6, 1);
     const val = synthetic(20, 6, 2);
     const model = buildSvm(6, 3);
+    setBias(model, 0.4);
     const before = paramsOf(model);
     const config = fullBatch(train, { C: 0.8, learningRate: 0.3, weightDecay: 0.5 });
     const history = trainSvm(model, { train, val, classes: PAIR }, config, { seed: 1, progress: false });
@@ -118,6 +125,7 @@ describe('training (2 pts): buildSvm and trainSvm', () => {
   it('with momentum μ, two full-batch epochs are v ← μ·v + g, θ ← θ − lr·v', () => {
     const train = synthetic(40, 5, 4);
     const model = buildSvm(5, 7);
+    setBias(model, -0.3);
     const p0 = paramsOf(model);
     const config = fullBatch(train, { C: 1.5, learningRate: 0.2, weightDecay: 0.1, momentum: 0.9, epochs: 2 });
     const history = trainSvm(model, { train, val: synthetic(10, 5, 5), classes: PAIR }, config, { seed: 2, progress: false });

@@ -79,6 +79,7 @@ describe('training (hidden)', () => {
   it('one full-batch step with C 0.5, lr 0.05, λ 2 (decay dominates): θ − lr(∇hinge + λθ)', () => {
     const train = synthetic(30, 4, 1);
     const model = buildSvm(4, 2);
+    model.setWeights([model.getWeights()[0]!, tf.tensor1d([0.2])]);
     const [k0, b0] = model.getWeights().map((t) => Array.from(t.dataSync()));
     trainSvm(model, { train, val: synthetic(6, 4, 2), classes: [0, 6] }, { ...HOMEWORK_CONFIG, C: 0.5, learningRate: 0.05, weightDecay: 2, epochs: 1, batchSize: 30 }, { seed: 3, progress: false });
     const w = k0!;
