@@ -25,8 +25,12 @@ interface Budget {
 const FASHION_BUDGET: Budget = { epochs: 2, batchSize: 128, learningRate: 1e-3, seed: 1 };
 /** The same budget on CIFAR-10 (about 4× the arithmetic per image: 3,072 inputs). */
 const CIFAR_BUDGET: Budget = FASHION_BUDGET;
-/** Fashion-MNIST: the tied model's validation MSE must not exceed the untied one's (measured ratios 0.92–0.97). */
-const MAX_RATIO = 1.0;
+/**
+ * Fashion-MNIST: tied / untied validation MSE. Measured with the reference models over 7 seeds: 0.904–0.973
+ * (mean 0.946, sd 0.023), so "no worse" is asserted with 2 % of room for the spread between correct
+ * implementations that draw their random numbers differently (≈ 3 sd above the mean).
+ */
+const MAX_RATIO = 1.02;
 /** And both must have learned something: the untied model at this budget measures 0.0189–0.0195. */
 const MAX_VAL_MSE = 0.025;
 
@@ -86,7 +90,7 @@ const CIFAR_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin',
 const cifarMissing = (): boolean => CIFAR_FILES.some((f) => findFile('cifar-10', f) === undefined);
 
 describe('comparison (2 pts): tied vs untied at the same budget', () => {
-  it(`on Fashion-MNIST (70 / 30 split of the 60,000 training images, ${String(FASHION_BUDGET.epochs)} epochs of Adam): tied validation MSE ≤ untied, both ≤ ${String(MAX_VAL_MSE)}`, () => {
+  it(`on Fashion-MNIST (70 / 30 split of the 60,000 training images, ${String(FASHION_BUDGET.epochs)} epochs of Adam): tied validation MSE ≤ ${String(MAX_RATIO)} × untied, both ≤ ${String(MAX_VAL_MSE)}`, () => {
     const tied = new TiedAutoencoder({ seed: 11, inputSize: 784 });
     const untied = buildAutoencoder({ seed: 11, inputSize: 784 });
     const result = compare(tied, untied, splitPixels(loadFashionMnist('train')), FASHION_BUDGET, 'Fashion-MNIST');

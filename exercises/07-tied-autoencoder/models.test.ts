@@ -173,6 +173,8 @@ describe('part 5 (4 pts): TiedAutoencoder', () => {
     const { k1, b1, k2, b2 } = encoderWeights(ae);
     const { c1, c2 } = decoderBiases(ae);
     const x = input(32, 784, 12);
+    // One call outside any gradient tape first: state a layer creates lazily must not count as a path.
+    tf.dispose(ae.model.predict(x));
     const lossOf = (out: tf.Tensor): tf.Scalar => tf.mean(tf.squaredDifference(out, x));
     // The student's model: gradient with respect to the kernel variables.
     const [v1, v2] = [variable(k1), variable(k2)];
