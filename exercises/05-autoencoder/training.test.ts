@@ -39,7 +39,7 @@ function mse(model: tf.LayersModel, ex: Examples): number {
     const end = Math.min(ex.count, start + 2000);
     sum += tf.tidy(() => {
       const x = tf.tensor2d(ex.x.subarray(start * 784, end * 784), [end - start, 784]);
-      return tf.sum(tf.squaredDifference(model.predict(x) as tf.Tensor, x)).dataSync()[0]!;
+      return tf.sum(tf.squaredDifference(model.predict(x, { batchSize: 2000 }) as tf.Tensor, x)).dataSync()[0]!;
     });
   }
   return sum / (ex.count * ex.features);

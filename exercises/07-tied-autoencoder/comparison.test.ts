@@ -51,7 +51,7 @@ function trainAndValidate(model: tf.LayersModel, train: Examples, val: Examples,
     const end = Math.min(val.count, start + 2000);
     sum += tf.tidy(() => {
       const x = tf.tensor2d(val.x.subarray(start * val.features, end * val.features), [end - start, val.features]);
-      return tf.sum(tf.squaredDifference(model.predict(x) as tf.Tensor, x)).dataSync()[0]!;
+      return tf.sum(tf.squaredDifference(model.predict(x, { batchSize: 2000 }) as tf.Tensor, x)).dataSync()[0]!;
     });
   }
   return sum / (val.count * val.features);

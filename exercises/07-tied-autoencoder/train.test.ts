@@ -38,7 +38,7 @@ function standIn(inputSize: number, seed: number): tf.LayersModel {
 function mse(model: tf.LayersModel, ex: Examples): number {
   return tf.tidy(() => {
     const x = tf.tensor2d(ex.x, [ex.count, ex.features]);
-    return tf.mean(tf.squaredDifference(model.predict(x) as tf.Tensor, x)).dataSync()[0]!;
+    return tf.mean(tf.squaredDifference(model.predict(x, { batchSize: ex.count }) as tf.Tensor, x)).dataSync()[0]!;
   });
 }
 

@@ -111,7 +111,7 @@ describe('parts 1 and 3 (hidden): data and training', () => {
     expect(curves.val[1]!).toBeLessThan(curves.val[0]!);
     const now = tf.tidy(() => {
       const x = tf.tensor2d(smallVal.x, [200, 784]);
-      return tf.mean(tf.squaredDifference(model.predict(x) as tf.Tensor, x)).dataSync()[0]!;
+      return tf.mean(tf.squaredDifference(model.predict(x, { batchSize: 200 }) as tf.Tensor, x)).dataSync()[0]!;
     });
     expect(Math.abs(curves.val[1]! / now - 1)).toBeLessThan(2e-3);
     model.dispose();

@@ -6,24 +6,24 @@ import { findFile, loadCifar10, loadFashionMnist, trainValSplit, type ImageDatas
 import { ArgumentError } from '#kit/errors';
 import { progress } from '#kit/progress';
 import { tf } from '#kit/tf';
-import { batches, trainStep, type Examples, type LossFn } from '#kit/train';
+import { batches, toExamples, trainStep, type Examples, type LossFn } from '#kit/train';
 
 // ---- part 1: data --------------------------------------------------------------------------------
 
 /**
  * Splits `d` 70 % / 30 % (or `valFraction`) into train and validation with `trainValSplit` from
- * #kit/data and scales the pixels to [0, 1] (byte / 255), flattened to one row per image. No
- * normalisation: the reconstruction is compared with pixels in [0, 1]. Labels are not needed.
+ * #kit/data and scales the pixels to [0, 1] (byte / 255, e.g. with `toExamples` from #kit/train),
+ * flattened to one row per image. No normalisation: the reconstruction is compared with pixels in
+ * [0, 1]. Labels are not needed.
  */
 export function reconstructionSplit(d: ImageDataset, options: { seed: number; valFraction?: number }): { train: Examples; val: Examples } {
   if (!Number.isInteger(options.seed)) throw new ArgumentError(`reconstructionSplit: seed must be an integer, got ${String(options.seed)}.`);
   // BEGIN SOLUTION
   const { train, val } = trainValSplit(d, { valFraction: options.valFraction ?? 0.3, seed: options.seed });
-  const pixels = (part: ImageDataset): Examples => ({
-    x: Float32Array.from(part.images, (b) => b / 255),
-    count: part.count,
-    features: part.rows * part.cols * part.channels,
-  });
+  const pixels = (part: ImageDataset): Examples => {
+    const { x, count, features } = toExamples(part, { scale: 'unit' });
+    return { x, count, features };
+  };
   return { train: pixels(train), val: pixels(val) };
   // END SOLUTION
 }
@@ -95,7 +95,7 @@ export function mse(model: tf.LayersModel, ex: Examples, chunk = 2000): number {
     const end = Math.min(ex.count, start + chunk);
     sum += tf.tidy(() => {
       const x = tf.tensor2d(ex.x.subarray(start * ex.features, end * ex.features), [end - start, ex.features]);
-      return tf.sum(tf.squaredDifference(model.predict(x) as tf.Tensor, x)).dataSync()[0]!;
+      return tf.sum(tf.squaredDifference(model.predict(x, { batchSize: end - start }) as tf.Tensor, x)).dataSync()[0]!;
     });
   }
   return sum / (ex.count * ex.features);
