@@ -45,13 +45,28 @@ function mse(model: tf.LayersModel, ex: Examples): number {
   return sum / (ex.count * ex.features);
 }
 
+/**
+ * A small autoencoder built here (784-64-784, ReLU and sigmoid), so that the loop's checks do not depend on
+ * task 2; the threshold run uses your buildAutoencoder.
+ */
+function standIn(seed: number): { model: tf.LayersModel } {
+  const init = (s: number): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: s });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 64, inputShape: [784], activation: 'relu', kernelInitializer: init(seed) }),
+      tf.layers.dense({ units: 784, activation: 'sigmoid', kernelInitializer: init(seed + 100) }),
+    ],
+  });
+  return { model };
+}
+
 /** The full-data run's budget and bound; the README's table shows the measurements behind them. */
 const THRESHOLD_RUN = { epochs: 1, batchSize: 128, learningRate: 3e-3, seed: 1 } as const;
 const MAX_TEST_MSE = 0.019;
 
 describe('task 3 (6 pts): trainAutoencoder', () => {
   it('lowers the reconstruction error and reports the per-epoch MSE: a mean over pixels (not a sum), validation after each epoch', () => {
-    const { model } = buildAutoencoder({ seed: 2 });
+    const { model } = standIn(2);
     const small = rows(train, 0, 3000);
     const val = rows(test, 0, 1000);
     const before = mse(model, val);
@@ -73,7 +88,7 @@ describe('task 3 (6 pts): trainAutoencoder', () => {
 
   it('is reproducible: the same seeds give the same weights, another batch seed other weights', () => {
     const run = (batchSeed: number): Float32Array => {
-      const { model } = buildAutoencoder({ seed: 4 });
+      const { model } = standIn(4);
       trainAutoencoder(model, rows(train, 0, 600), { epochs: 1, batchSize: 100, seed: batchSeed, progress: false });
       const w = model.weights[0]!.read().dataSync() as Float32Array;
       model.dispose();
@@ -85,7 +100,7 @@ describe('task 3 (6 pts): trainAutoencoder', () => {
   });
 
   it('rejects bad options and images of the wrong size with an ArgumentError', () => {
-    const { model } = buildAutoencoder({ seed: 5 });
+    const { model } = standIn(5);
     const tiny = rows(train, 0, 10);
     expect(trainAutoencoder(model, tiny, { epochs: 1, batchSize: 5, seed: 1, progress: false }).loss).toHaveLength(1);
     for (const bad of [{ epochs: 0 }, { batchSize: 0 }, { learningRate: 0 }, { learningRate: -1e-3 }, { seed: 0.5 }]) {

@@ -99,6 +99,17 @@ export function labelsOf(ex: Examples): Uint8Array {
   return ex.labels;
 }
 
+/** Throws an ArgumentError naming the first label that is not one of the pair. */
+function checkLabels(labels: Uint8Array, classes: ClassPair, where: string): void {
+  const bad = labels.findIndex((l) => l !== classes[0] && l !== classes[1]);
+  if (bad >= 0) {
+    throw new ArgumentError(
+      `trainSvm: ${where}.labels[${String(bad)}] = ${String(labels[bad])} is neither ${String(classes[0])} (→ −1) nor ` +
+        `${String(classes[1])} (→ +1); keep only the pair's examples (selectClasses / prepareSvmData).`,
+    );
+  }
+}
+
 /** Per-epoch curves, one entry per epoch. */
 export interface SvmHistory {
   /** Mean of the epoch's batch hinge losses (C · mean hinge, without the weight-decay term), weighted by batch size. */
@@ -115,8 +126,8 @@ export interface SvmHistory {
  *
  * - batches from `batches(data.train, { batchSize, seed })` (#kit/train), one `for…of` per epoch, and
  *   one step per batch with `trainStep(model, optimizer, batch, { loss, penalty })` (#kit/train);
- * - `loss(batch, output)`: the SVMLoss of the output against the batch's targets (`svmTargets` of the
- *   labels at `batch.indices`);
+ * - `loss(batch, output)`: the SVMLoss of the output against the batch's targets (`svmTargets` of
+ *   `data.train.labels`, taken at `batch.indices`);
  * - `penalty()`: (λ/2)·Σ θ² over ALL trainable weights (kernel and bias), whose gradient adds λ·θ as
  *   PyTorch's `weight_decay` does (trainStep reports the loss without it);
  * - optimiser `tf.train.sgd(lr)`, or `tf.train.momentum(lr, μ)` when μ > 0;
@@ -140,8 +151,8 @@ export function trainSvm(
       );
     }
   }
-  const targets = svmTargets(labelsOf(data.train), data.classes);
-  svmTargets(labelsOf(data.val), data.classes);
+  checkLabels(labelsOf(data.train), data.classes, 'data.train');
+  checkLabels(labelsOf(data.val), data.classes, 'data.val');
   // YOUR CODE HERE
   throw new NotImplemented('trainSvm');
 }

@@ -110,6 +110,33 @@ describe('part 2 (2 pts): the untied autoencoder', () => {
 });
 
 describe('part 5 (4 pts): TiedAutoencoder', () => {
+  it('TiedDense owns only a bias (of the source\'s input size) and computes act(x·Kᵀ + c) with the source\'s kernel K', () => {
+    const source = tf.layers.dense({ units: 6, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) });
+    const x = tf.input({ shape: [10] });
+    const h = source.apply(x) as tf.SymbolicTensor;
+    const relu = new TiedDense({ source, activation: 'relu' });
+    const back = relu.apply(h) as tf.SymbolicTensor;
+    expect(relu.weights.map((w) => w.shape)).toEqual([[10]]);
+    expect(back.shape).toEqual([null, 10]);
+    const z = tf.input({ shape: [6] });
+    const plain = new TiedDense({ source });
+    const model = tf.model({ inputs: [x, z], outputs: [back, plain.apply(z) as tf.SymbolicTensor] });
+    relu.weights[0]!.write(tf.randomNormal([10], 0, 0.5, 'float32', 2));
+    plain.weights[0]!.write(tf.randomNormal([10], 0, 0.5, 'float32', 3));
+    const xs = tf.randomNormal<tf.Rank.R2>([5, 10], 0, 1, 'float32', 4);
+    const zs = tf.randomNormal<tf.Rank.R2>([5, 6], 0, 1, 'float32', 5);
+    const [gotBack, gotPlain] = model.predict([xs, zs]) as tf.Tensor[];
+    const [k, b] = source.getWeights();
+    const hs = tf.tidy(() => xs.matMul(k!).add(b!));
+    const wantBack = tf.tidy(() => tf.relu(tf.matMul(hs, k!, false, true).add(relu.weights[0]!.read())));
+    const wantPlain = tf.tidy(() => tf.matMul(zs, k!, false, true).add(plain.weights[0]!.read()));
+    expect(maxAbsDiff(gotBack!, wantBack), "relu(h·Kᵀ + c)").toBeLessThan(1e-5);
+    expect(maxAbsDiff(gotPlain!, wantPlain), 'z·Kᵀ + c (linear: negative values stay)').toBeLessThan(1e-5);
+    expect(gotPlain!.min().dataSync()[0]!).toBeLessThan(0);
+    tf.dispose([xs, zs, gotBack!, gotPlain!, hs, wantBack, wantPlain]);
+    model.dispose();
+  });
+
   it('has 400,672 parameters for CIFAR-10 and 105,520 for Fashion-MNIST: the encoder plus two decoder biases (129·n + 4,384)', () => {
     const cifar = new TiedAutoencoder({ seed: 1 });
     expect(tiedCount(3072)).toBe(400_672);
