@@ -71,7 +71,9 @@ function testAccuracy(data: Prepared, config: SvmConfig, seed: number): number {
   for (let epoch = 0; epoch < config.epochs; epoch++) {
     for (const batch of order) trainStep(model, optimizer, batch, { loss: hinge, penalty: decay, readLoss: false });
   }
-  const scores = tf.tidy(() => (model.predict(tf.tensor2d(data.test.x, [data.test.count, data.test.features]), { batchSize: data.test.count }) as tf.Tensor).dataSync());
+  const out = tf.tidy(() => model.predict(tf.tensor2d(data.test.x, [data.test.count, data.test.features]), { batchSize: data.test.count }) as tf.Tensor);
+  const scores = out.dataSync();
+  out.dispose();
   let correct = 0;
   scores.forEach((s, i) => {
     if ((s > 0 ? 1 : -1) === data.testTargets[i]) correct++;

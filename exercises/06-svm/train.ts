@@ -78,8 +78,10 @@ export function scores(model: tf.LayersModel, ex: Examples, chunk = 2000): Float
   const out = new Float32Array(ex.count);
   for (let start = 0; start < ex.count; start += chunk) {
     const end = Math.min(ex.count, start + chunk);
-    const s = tf.tidy(() => (model.predict(tf.tensor2d(ex.x.subarray(start * ex.features, end * ex.features), [end - start, ex.features]), { batchSize: end - start }) as tf.Tensor).dataSync());
-    out.set(s, start);
+    const s = tf.tidy(() => model.predict(tf.tensor2d(ex.x.subarray(start * ex.features, end * ex.features), [end - start, ex.features]), { batchSize: end - start }) as tf.Tensor);
+    // Read outside tidy: tidy searches what it returns for tensors, a Float32Array element by element.
+    out.set(s.dataSync(), start);
+    s.dispose();
   }
   return out;
 }

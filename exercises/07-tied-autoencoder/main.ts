@@ -23,9 +23,12 @@ import { buildAutoencoder, TiedAutoencoder, type Autoencoder } from './models.ts
 import { chooseDataset, fit, reconstructionSplit, type Curves, type DatasetName } from './train.ts';
 
 function reconstructRows(model: tf.LayersModel, val: Examples, rows: readonly number[]): Float32Array[] {
-  return rows.map((r) =>
-    tf.tidy(() => (model.predict(tf.tensor2d(val.x.subarray(r * val.features, (r + 1) * val.features), [1, val.features])) as tf.Tensor).dataSync() as Float32Array),
-  );
+  return rows.map((r) => {
+    const y = tf.tidy(() => model.predict(tf.tensor2d(val.x.subarray(r * val.features, (r + 1) * val.features), [1, val.features])) as tf.Tensor);
+    const pixels = Float32Array.from(y.dataSync());
+    y.dispose();
+    return pixels;
+  });
 }
 
 async function main(): Promise<void> {

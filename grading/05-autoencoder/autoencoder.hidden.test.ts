@@ -103,7 +103,9 @@ describe('task 4 (hidden): reconstructions', () => {
     const model = standIn(4);
     const ex = rows(100, 130);
     const y = reconstruct(model, ex, 7);
-    const expected = tf.tidy(() => (model.predict(tf.tensor2d(ex.x, [30, 784])) as tf.Tensor).dataSync());
+    const out = tf.tidy(() => model.predict(tf.tensor2d(ex.x, [30, 784]), { batchSize: 30 }) as tf.Tensor);
+    const expected = out.dataSync();
+    out.dispose();
     let worst = 0;
     for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(y[i]! - expected[i]!));
     expect(y.length).toBe(30 * 784);

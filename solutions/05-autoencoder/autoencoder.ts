@@ -206,12 +206,14 @@ export function reconstruct(model: tf.LayersModel, ex: Examples, chunk = 1000): 
   const out = new Float32Array(ex.count * ex.features);
   for (let start = 0; start < ex.count; start += chunk) {
     const end = Math.min(ex.count, start + chunk);
+    // batchSize: tfjs's default of 32 rows per call makes predict about 50× slower here.
     const rows = tf.tidy(() => {
       const x = tf.tensor2d(ex.x.subarray(start * ex.features, end * ex.features), [end - start, ex.features]);
-      // batchSize: tfjs's default of 32 rows per call makes predict about 50× slower here.
-      return (model.predict(x, { batchSize: end - start }) as tf.Tensor).dataSync();
+      return model.predict(x, { batchSize: end - start }) as tf.Tensor;
     });
-    out.set(rows, start * ex.features);
+    // Read outside tidy: tidy searches what it returns for tensors, a Float32Array element by element.
+    out.set(rows.dataSync(), start * ex.features);
+    rows.dispose();
   }
   return out;
   // END SOLUTION
