@@ -22,12 +22,16 @@ export function forEachOutputChunk(
   const { features } = ex;
   for (let start = 0; start < ex.count; start += chunk) {
     const size = Math.min(chunk, ex.count - start);
-    const outputs = tf.tidy(() => {
+    const y = tf.tidy(() => {
       const x = tf.tensor2d(ex.x.subarray(start * features, (start + size) * features), [size, features]);
-      const y = model.predict(x);
-      if (Array.isArray(y)) throw new ArgumentError('forEachOutputChunk: the model must have a single output.');
-      return y.dataSync() as Float32Array;
+      // predict's default batchSize (32) would cut the chunk into slow 32-row passes.
+      const out = model.predict(x, { batchSize: size });
+      if (Array.isArray(out)) throw new ArgumentError('forEachOutputChunk: the model must have a single output.');
+      return out;
     });
+    // Read outside tidy: tidy walks a returned typed array element by element looking for tensors.
+    const outputs = y.dataSync() as Float32Array;
+    y.dispose();
     visit(outputs, start, size);
   }
 }
