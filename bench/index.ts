@@ -3,9 +3,13 @@
  * transposed-matmul fix, seconds per Fashion-MNIST epoch of a 784-256-128-10 MLP, peak memory,
  * time-to-87 % with the exercises' reference configuration (fresh processes, default backend) and
  * where a training step's time goes, and the bonus network's margin over several seeds.
- * Sections: matmul, epoch, time-to-87, bonus (comma-separated after --only). Not part of the tests:
- * timings depend on the machine and on whatever else runs on it.
+ * The benches of other exercises run as their own scripts, each in a fresh process (so one's memory
+ * never inflates another's peak): autoencoders (05–07), landscape (08), figures (`#kit/figures`).
+ * Sections: matmul, epoch, time-to-87, bonus, autoencoders, landscape, figures (comma-separated after
+ * --only; all but bonus by default). Not part of the tests: timings depend on the machine and on
+ * whatever else runs on it.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,11 +24,17 @@ import { breakdownCases, stepBreakdown, timeTo87, type TimeTo87Run } from './tim
 import { enhancedConfig, finalConfig, FLOPS, forwardMultiplyAdds, STEP_SECONDS } from '../solutions/04-final-training/final-training.ts';
 
 const quick = process.argv.includes('--quick');
-const SECTIONS = ['matmul', 'epoch', 'time-to-87', 'bonus'] as const;
+/** Sections that are scripts of their own, with the arguments that make them quick. */
+const SCRIPTS = {
+  autoencoders: { file: 'autoencoders.ts', quickArgs: ['--quick'] },
+  landscape: { file: 'landscape.ts', quickArgs: [] },
+  figures: { file: 'figures.ts', quickArgs: ['--quick'] },
+} as const;
+const SECTIONS = ['matmul', 'epoch', 'time-to-87', 'bonus', ...(Object.keys(SCRIPTS) as (keyof typeof SCRIPTS)[])] as const;
 type Section = (typeof SECTIONS)[number];
 function chosenSections(argv: readonly string[]): Set<Section> {
   const i = argv.indexOf('--only');
-  if (i < 0) return new Set<Section>(quick ? ['matmul', 'epoch'] : ['matmul', 'epoch', 'time-to-87']);
+  if (i < 0) return new Set<Section>(quick ? ['matmul', 'epoch', 'figures'] : SECTIONS.filter((s) => s !== 'bonus'));
   const names = (argv[i + 1] ?? '').split(',').filter((n) => n !== '');
   const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
   if (names.length === 0 || unknown.length > 0) {
@@ -205,6 +215,15 @@ async function main(): Promise<void> {
 
   if (sections.has('time-to-87')) results.timeTo87 = await timeTo87Section();
   if (sections.has('bonus')) results.bonus = bonusSection();
+  for (const [name, script] of Object.entries(SCRIPTS)) {
+    if (!sections.has(name as Section)) continue;
+    console.log(`── ${name}: bench/${script.file} (fresh process) ──`);
+    const r = spawnSync(process.execPath, [...process.execArgv, path.join(REPO_ROOT, 'bench', script.file), ...(quick ? script.quickArgs : [])], {
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) process.exitCode = 1;
+    console.log();
+  }
   results.memory = memory;
 
   const resultsDir = path.join(REPO_ROOT, 'bench', 'results');
