@@ -1,0 +1,117 @@
+/**
+ * What isolation this machine allows, found once by trying it, and how to start a run inside it.
+ *
+ * - namespaces (`unshare`: mount, network, pid; as root, or as a user where user namespaces are
+ *   allowed): no network, the kit's solutions/ grading/ out/ .git and the submissions hidden behind
+ *   empty mounts, and every process of the run dies with it (pid namespace);
+ * - as root, the test workers run as an unprivileged user of their own (`setpriv`), one uid per
+ *   concurrent run, with a process limit (`prlimit`); the workspace is read-only to them;
+ * - otherwise the run is only a process group, and the report says so.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface Sandbox {
+  isRoot: boolean;
+  /** unshare with mount + network + pid namespaces works. */
+  namespaces: boolean;
+  /** …through a user namespace (not root). */
+  userNamespace: boolean;
+  /** Workers can run as another user (root + setpriv). */
+  dropUser: boolean;
+  prlimit: boolean;
+  /** First uid/gid of the per-run users. */
+  uidBase: number;
+  /** One line per property, for the report. */
+  notes: string[];
+}
+
+const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+
+export function unshareArgs(s: Pick<Sandbox, 'isRoot'>): string[] {
+  return [
+    '--mount', '--net', '--pid', '--fork', '--kill-child', '--mount-proc', '--propagation', 'private',
+    ...(s.isRoot ? [] : ['--map-root-user']),
+  ];
+}
+
+let cached: Sandbox | undefined;
+
+/** `mode`: 'auto' tries everything; 'none' uses no isolation (tests of the grader's fallbacks). */
+export function detectSandbox(mode: 'auto' | 'none' = 'auto'): Sandbox {
+  if (mode === 'auto' && cached !== undefined) return cached;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const uidBase = Number(process.env['DLKIT_SANDBOX_UID_BASE'] ?? 61000);
+  const s: Sandbox = { isRoot, namespaces: false, userNamespace: false, dropUser: false, prlimit: false, uidBase, notes: [] };
+  if (mode === 'none') {
+    s.notes.push('isolation: none (forced)');
+    return s;
+  }
+  if (process.platform === 'linux' && has('unshare')) {
+    const probe = fs.mkdtempSync(path.join(os.tmpdir(), 'dlkit-probe-'));
+    const r = spawnSync('unshare', [...unshareArgs(s), 'sh', '-c', 'mount -t tmpfs -o size=4k tmpfs "$1" && echo ok', 'sh', probe], {
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    fs.rmSync(probe, { recursive: true, force: true });
+    s.namespaces = r.status === 0 && r.stdout.includes('ok');
+    s.userNamespace = s.namespaces && !isRoot;
+    if (!s.namespaces) {
+      const why = (r.stderr || r.error?.message || `exit ${r.status}`).split('\n')[0]!.trim();
+      s.notes.push(`network: NOT isolated — unshare failed here (${why}); the tests can reach the network`);
+    }
+  } else {
+    s.notes.push(`network: NOT isolated — no unshare on ${process.platform}; the tests can reach the network`);
+  }
+  if (s.namespaces) {
+    s.notes.push(`network: isolated (network namespace${s.userNamespace ? ' inside a user namespace' : ''})`);
+    s.notes.push('files: the kit\'s solutions/, grading/, out/, .git and the submissions are hidden from the run (mount namespace)');
+  }
+  s.dropUser = isRoot && has('setpriv');
+  s.prlimit = has('prlimit');
+  s.notes.push(s.dropUser
+    ? `user: tests run as an unprivileged user (uid ${uidBase}+slot) that cannot write the workspace`
+    : `user: tests run as the grader's own user (${isRoot ? 'setpriv missing' : 'not root'}); a submission can write what the grader can`);
+  if (mode === 'auto') cached = s;
+  return s;
+}
+
+/** The script that hides paths inside the new mount namespace, then starts the command. */
+export const ENTER_SCRIPT = `#!/bin/sh
+# dlkit grader: runs inside fresh mount/network/pid namespaces. Hides each path given before "--"
+# behind an empty, unreadable mount, then runs the command after "--".
+set -eu
+while [ "$#" -gt 0 ]; do
+  if [ "$1" = "--" ]; then shift; break; fi
+  if [ -d "$1" ]; then mount -t tmpfs -o size=4k,mode=000 dlkit-hidden "$1"
+  elif [ -e "$1" ]; then mount --bind /dev/null "$1"; fi
+  shift
+done
+umask 027
+exec "$@"
+`;
+
+export interface WorkerWrapper {
+  uid?: number;
+  gid?: number;
+  /** Per-file size limit for the workers, in bytes. */
+  maxFileBytes: number;
+  maxProcesses: number;
+}
+
+/** The shell script vitest starts its workers with instead of node (see runner.ts). */
+export function workerWrapperScript(s: Sandbox, w: WorkerWrapper): string | undefined {
+  const parts: string[] = [];
+  if (s.prlimit) {
+    parts.push('prlimit', `--fsize=${w.maxFileBytes}`, '--core=0');
+    if (s.dropUser && w.uid !== undefined) parts.push(`--nproc=${w.maxProcesses}`);
+    parts.push('--');
+  }
+  if (s.dropUser && w.uid !== undefined) {
+    parts.push('setpriv', `--reuid=${w.uid}`, `--regid=${w.gid ?? w.uid}`, '--clear-groups', '--no-new-privs', '--');
+  }
+  if (parts.length === 0) return undefined;
+  return `#!/bin/sh\n# dlkit grader: starts a test worker with limits${s.dropUser ? ' as an unprivileged user' : ''}.\nexec ${parts.join(' ')} '${process.execPath}' "$@"\n`;
+}
