@@ -21,7 +21,8 @@ options:
   --out <dir>          where a class's files go (default out/grading/class-<folder>)
   --jobs <n>           exercise runs at once (default: ${os.availableParallelism()}, the number of cores)
   --only <ids>         only these exercises, e.g. --only 01,02-mlp
-  --time-limit <s>     wall time per exercise run, overriding the rubrics (default 600 s)
+  --time-limit <s>     wall time per exercise run, overriding the rubrics (default 900 s)
+  --test-time-limit <s> wall time per test, overriding the rubrics (default 300 s)
   --memory-mb <n>      memory per exercise run, all processes (default 4096)
   --class              treat the folder as a folder of submissions
   --github-classroom   also emit the GitHub Classroom reporter payload (to $GITHUB_OUTPUT as "result")
@@ -66,6 +67,7 @@ async function main(): Promise<number> {
       jobs: { type: 'string' },
       only: { type: 'string' },
       'time-limit': { type: 'string' },
+      'test-time-limit': { type: 'string' },
       'memory-mb': { type: 'string' },
       class: { type: 'boolean' },
       'github-classroom': { type: 'boolean' },
@@ -103,6 +105,7 @@ async function main(): Promise<number> {
       jobs,
       ...(only ? { only } : {}),
       ...(values['time-limit'] ? { timeLimit: number('time-limit', values['time-limit'])! } : {}),
+      ...(values['test-time-limit'] ? { testTimeLimit: number('test-time-limit', values['test-time-limit'])! } : {}),
       ...(values['memory-mb'] ? { memoryMb: number('memory-mb', values['memory-mb'])! } : {}),
       sandbox: values.sandbox === 'none' ? 'none' : 'auto',
       ...(values.keep === true ? { keep: true } : {}),

@@ -17,7 +17,7 @@ import { removeTree, runExercise, type RunOutcome } from './run.ts';
 import { detectSandbox, type Sandbox } from './sandbox.ts';
 import { Slots } from './slots.ts';
 import { loadSubmission, type Submission } from './submission.ts';
-import { checkSubmission, type ExerciseCheck } from './typecheck.ts';
+import { checkSubmission, TypecheckPool, type ExerciseCheck } from './typecheck.ts';
 import type { RunRecord } from '../runner/protocol.ts';
 
 export interface GraderOptions {
@@ -29,6 +29,8 @@ export interface GraderOptions {
   jobs?: number;
   /** Wall-time limit per exercise run in seconds, overriding the rubric's `timeLimit` and the default. */
   timeLimit?: number;
+  /** Wall-time limit per test in seconds, overriding the rubric's `testTimeLimit` and the default. */
+  testTimeLimit?: number;
   /** Memory limit per exercise run (all its processes), MB. */
   memoryMb?: number;
   sandbox?: 'auto' | 'none';
@@ -52,7 +54,8 @@ interface Gradable {
   tests: Array<{ file: string; title: string[] }>;
 }
 
-export const DEFAULT_TIME_LIMIT_S = 600;
+export const DEFAULT_TIME_LIMIT_S = 900;
+export const DEFAULT_TEST_TIME_LIMIT_S = 300;
 export const DEFAULT_MEMORY_MB = 4096;
 /** Seconds the compiler may take on one submission. */
 const TYPECHECK_TIMEOUT_MS = 180_000;
@@ -108,6 +111,7 @@ export class Grader {
   readonly #slots: Slots;
   readonly #tmpBase: string;
   readonly #ownTmp: boolean;
+  readonly #typecheck = new TypecheckPool();
   #gradable: Gradable[] = [];
 
   private constructor(options: GraderOptions) {
@@ -160,6 +164,7 @@ export class Grader {
   }
 
   close(): void {
+    this.#typecheck.close();
     if (this.#ownTmp && this.#options.keep !== true) removeTree(this.#tmpBase);
   }
 
@@ -191,10 +196,11 @@ export class Grader {
 
   #limits(rubric: Rubric): { timeMs: number; memoryBytes: number; testTimeoutMs: number } {
     const seconds = this.#options.timeLimit ?? rubric.timeLimit ?? DEFAULT_TIME_LIMIT_S;
+    const perTest = Math.min(seconds, this.#options.testTimeLimit ?? rubric.testTimeLimit ?? DEFAULT_TEST_TIME_LIMIT_S);
     return {
       timeMs: seconds * 1000,
       memoryBytes: (this.#options.memoryMb ?? DEFAULT_MEMORY_MB) * 1024 ** 2,
-      testTimeoutMs: seconds * 1000,
+      testTimeoutMs: perTest * 1000,
     };
   }
 
@@ -292,7 +298,7 @@ export class Grader {
       buildWorkspace(this.root, this.exercises, files, ws);
       const checked = await checkSubmission({
         root: ws, exercises: this.exercises, submitted: new Set(files.keys()), packages: this.packages, timeoutMs: TYPECHECK_TIMEOUT_MS,
-        graded: new Set(this.gradable),
+        graded: new Set(this.gradable), pool: this.#typecheck,
       });
       const workspace = ws;
       const hide = this.#hidePaths([...(options.hide ?? []), source]);
@@ -351,21 +357,28 @@ export class Grader {
       const wanted = only === undefined ? undefined : new Set(only.map(key));
       const records = wanted === undefined
         ? outcome.records
-        : outcome.records.filter((r) => (r.type !== 'test' && r.type !== 'begin') || wanted.has(key(r)));
+        : outcome.records.filter((r) => !('title' in r) || wanted.has(key(r)));
       runs.records.push(...records);
       if (records.some((r) => r.type === 'test' && r.integrity !== 'ok')) return;
       const finished = new Set(records.filter((r) => r.type === 'test').map(key));
-      const hung = records.filter((r): r is Extract<RunRecord, { type: 'begin' }> => r.type === 'begin' && !finished.has(key(r)));
-      if (outcome.end === 'finished' && hung.length === 0) return;
-      if (hung.length === 0) return; // it failed before any test started: nothing to isolate
-      for (const h of hung) {
-        runs.culprits.set(key(h), outcome.end === 'finished'
+      const ended = new Set(records.filter((r) => r.type === 'end').map(key));
+      const unfinished = records.filter((r): r is Extract<RunRecord, { type: 'begin' }> => r.type === 'begin' && !finished.has(key(r)));
+      if (outcome.end === 'finished' && unfinished.length === 0) return;
+      if (unfinished.length === 0) return; // it failed before any test started: nothing to isolate
+      // Charged: tests that began and never ended. Tests that ended but whose result died with the
+      // worker (vitest batches results) are simply run again.
+      const killed = new Map(records.filter((r): r is Extract<RunRecord, { type: 'killed' }> => r.type === 'killed').map((r) => [key(r), r.reason]));
+      for (const h of unfinished) {
+        if (ended.has(key(h))) continue;
+        runs.culprits.set(key(h), killed.get(key(h)) ?? (outcome.end === 'finished'
           ? 'the test took its worker process down (it exited or crashed)'
-          : `${outcome.detail ?? 'the run was stopped'} (this test was running)`);
+          : `${outcome.detail ?? 'the run was stopped'} (this test was running)`));
       }
       const reported = new Set(runs.records.filter((r) => r.type === 'test').map(key));
       only = g.tests.filter((t) => !reported.has(key(t)) && !runs.culprits.has(key(t)));
       if (only.length === 0) return;
+      const spent = runs.outcomes.reduce((a, o) => a + o.seconds * 1000, 0);
+      if (spent > 2 * this.#limits(g.rubric).timeMs) return; // what is left stays unreported: not run
     }
   }
 }
@@ -378,8 +391,8 @@ interface RunResult {
   outcomes: RunOutcome[];
 }
 
-/** Re-runs after a hang or a crash (each within the exercise's time limit). */
-const MAX_RERUNS = 3;
+/** Re-runs after a hang or a crash (each within the exercise's time limit; all of them within twice that). */
+const MAX_RERUNS = 6;
 
 const hiddenFile = (f: string): boolean => f.startsWith('grading/');
 

@@ -24,8 +24,10 @@ export interface Rubric {
   exercise: string;
   title: string;
   items: RubricItem[];
-  /** Wall-time limit in seconds for the exercise's tests (public + hidden), when the default does not fit. */
+  /** Wall-time limit in seconds for one run of the exercise's tests (public + hidden), when the default does not fit. */
   timeLimit?: number;
+  /** Wall-time limit in seconds for one test, when the default does not fit. */
+  testTimeLimit?: number;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -33,7 +35,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 function fail(file: string, what: string): never {
   throw new KitError(
     `${file}: ${what} A rubric is {"exercise": "NN-name", "title": "...", "items": [{"id", "title", "points", ` +
-      `"tests": ["describe name prefix", ...], "partial"?: true, "bonus"?: true}], "timeLimit"?: seconds}; ` +
+      `"tests": ["describe name prefix", ...], "partial"?: true, "bonus"?: true}], "timeLimit"?: s, "testTimeLimit"?: s}; ` +
       `see grading/README.md.`,
   );
 }
@@ -41,10 +43,11 @@ function fail(file: string, what: string): never {
 /** Parses and checks a rubric object; `file` names it in errors. */
 export function parseRubric(data: unknown, file: string): Rubric {
   if (!isRecord(data)) fail(file, 'the file does not hold a JSON object.');
-  const { exercise, title, items, timeLimit } = data;
+  const { exercise, title, items, timeLimit, testTimeLimit } = data;
   if (typeof exercise !== 'string' || !/^\d\d-[a-z0-9-]+$/.test(exercise)) fail(file, `"exercise" must be the folder name such as "01-he-init", got ${JSON.stringify(exercise)}.`);
   if (typeof title !== 'string' || title.trim() === '') fail(file, '"title" must be a non-empty string.');
   if (timeLimit !== undefined && (typeof timeLimit !== 'number' || !(timeLimit > 0))) fail(file, `"timeLimit" must be a number of seconds > 0, got ${JSON.stringify(timeLimit)}.`);
+  if (testTimeLimit !== undefined && (typeof testTimeLimit !== 'number' || !(testTimeLimit > 0))) fail(file, `"testTimeLimit" must be a number of seconds > 0, got ${JSON.stringify(testTimeLimit)}.`);
   if (!Array.isArray(items) || items.length === 0) fail(file, '"items" must be a non-empty array.');
   const ids = new Set<string>();
   const parsed = items.map((raw, i): RubricItem => {

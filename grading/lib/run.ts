@@ -20,7 +20,7 @@ export interface RunLimits {
   timeMs: number;
   /** Summed resident memory of every process of the run, bytes. */
   memoryBytes: number;
-  /** vitest's per-test timeout, ms. */
+  /** Per-test limit, ms (vitest's timeout for async tests; a watchdog kills a synchronous hang a little later). */
   testTimeoutMs: number;
 }
 
@@ -126,6 +126,7 @@ function buildRunWorkspace(req: RunRequest, dir: string, uid: number | undefined
     if (f.endsWith('.ts') && !f.endsWith('.test.ts')) fs.copyFileSync(path.join(RUNNER_DIR, f), path.join(grader, f));
   }
   for (const d of ['.sandbox/home', '.sandbox/tmp', '.sandbox/out', '.vitest-tmp']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  fs.writeFileSync(path.join(dir, '.sandbox', 'progress.jsonl'), '');
   if (uid !== undefined) {
     // Root owns everything, the run's group may read it; only .sandbox/ is the run user's to write.
     chownTree(dir, 0, uid, 0o2750, 0o640);
@@ -178,15 +179,18 @@ export async function runExercise(req: RunRequest): Promise<RunOutcome> {
       root: R,
       files,
       resultsFile: path.join(P, 'results.jsonl'),
+      progressFile: path.join(R, '.sandbox', 'progress.jsonl'),
       cacheDir: path.join(P, 'vite-cache'),
       sentinelKey: crypto.randomBytes(32).toString('hex'),
       testTimeoutMs: req.limits.testTimeoutMs,
+      testWatchdogMs: req.limits.testTimeoutMs + Math.min(5000, req.limits.testTimeoutMs / 2),
       workerExecArgv: [`--max-old-space-size=${heapMb}`],
       workerEnv: {
         HOME: path.join(R, '.sandbox', 'home'),
         TMPDIR: path.join(R, '.sandbox', 'tmp'),
         KIT_OUT_DIR: path.join(R, '.sandbox', 'out'),
         KIT_PROGRESS: '0',
+        DLKIT_PROGRESS_FILE: path.join(R, '.sandbox', 'progress.jsonl'),
       },
       seed: req.seed,
       ...(workerNode === undefined ? {} : { workerNode }),
@@ -276,7 +280,7 @@ function supervise(s: Supervised): Promise<RunOutcome> {
       clearTimeout(timer);
       killAll();
       const records = readRecords(s.resultsFile);
-      const ended = records.some((r) => r.type === 'end' || (r.type === 'collected'));
+      const ended = records.some((r) => r.type === 'done' || r.type === 'collected');
       if (end === undefined && (error !== undefined || code !== 0 || !ended)) {
         end = 'crashed';
         const crash = records.find((r): r is Extract<RunRecord, { type: 'crash' }> => r.type === 'crash');

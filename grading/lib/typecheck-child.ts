@@ -1,11 +1,14 @@
 /**
- * Type-checks a grading workspace and prints the diagnostics as JSON on stdout. Run as a child
- * process by `typecheck.ts` so that a pathological submission (a type that takes the compiler minutes)
- * costs a time limit, not the grader. Reads no student code as code: the compiler only parses it.
+ * A type-check server, run as a child process by `typecheck.ts` so that a pathological submission (a
+ * type that takes the compiler minutes) costs a time limit, not the grader. One request per line on
+ * stdin, `{"root": <workspace>, "files": [<root files>]}`; one answer per line on stdout, the
+ * diagnostics as JSON. The compiler only parses student code, never runs it.
  *
- *   node --import tsx typecheck-child.ts <workspace> <root file>...
+ * It lives across submissions to keep what every workspace shares: the parsed declaration files of
+ * node_modules (the same real paths in every workspace). That cuts a check from ~4 s to ~1 s of CPU.
  */
 import path from 'node:path';
+import readline from 'node:readline';
 import ts from 'typescript';
 
 export interface Diagnostic {
@@ -18,14 +21,25 @@ export interface Diagnostic {
   syntactic: boolean;
 }
 
-function main(root: string, rootFiles: string[]): Diagnostic[] {
+const shared = new Map<string, ts.SourceFile>();
+
+function check(root: string, rootFiles: string[]): Diagnostic[] {
   const configPath = path.join(root, 'tsconfig.json');
   const read = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p));
   const parsed = ts.parseJsonConfigFileContent(read.config ?? {}, ts.sys, root, { noEmit: true }, configPath);
-  const program = ts.createProgram({
-    rootNames: rootFiles.map((f) => path.join(root, f)),
-    options: { ...parsed.options, noEmit: true },
-  });
+  const options: ts.CompilerOptions = { ...parsed.options, noEmit: true };
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    if (!fileName.includes(`${path.sep}node_modules${path.sep}`)) return getSourceFile(fileName, languageVersion, onError, shouldCreate);
+    let sf = shared.get(fileName);
+    if (sf === undefined) {
+      sf = getSourceFile(fileName, languageVersion, onError, shouldCreate);
+      if (sf !== undefined) shared.set(fileName, sf);
+    }
+    return sf;
+  };
+  const program = ts.createProgram({ rootNames: rootFiles.map((f) => path.join(root, f)), options, host });
   const mine = program.getSourceFiles().filter((sf) => {
     const rel = path.relative(root, sf.fileName);
     return !rel.startsWith('..') && (rel.startsWith(`exercises${path.sep}`) || rel.startsWith(`grading${path.sep}`));
@@ -51,5 +65,14 @@ function main(root: string, rootFiles: string[]): Diagnostic[] {
   return out;
 }
 
-const [root, ...files] = process.argv.slice(2);
-process.stdout.write(JSON.stringify(main(root ?? '.', files)));
+const lines = readline.createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  let answer: unknown;
+  try {
+    const { root, files } = JSON.parse(line) as { root: string; files: string[] };
+    answer = { diagnostics: check(root, files) };
+  } catch (err) {
+    answer = { error: (err as Error).message };
+  }
+  process.stdout.write(`${JSON.stringify(answer)}\n`);
+});

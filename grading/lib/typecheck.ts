@@ -5,7 +5,7 @@
  * every exercise whose tests import it; type errors inside the student's own code are reported as
  * warnings and the tests decide (vitest strips types, as `npm test` does for the student).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,33 +31,101 @@ export interface CheckResult {
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'typecheck-child.ts');
 
-function runCompiler(root: string, rootFiles: string[], timeoutMs: number): Promise<{ diagnostics?: Diagnostic[]; problem?: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, root, ...rootFiles], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
+/** One type-check server process (see typecheck-child.ts). */
+class Server {
+  readonly #child: ChildProcess;
+  #buffer = '';
+  #pending: ((line: string | undefined) => void) | undefined;
+  #stderr = '';
+  dead = false;
+
+  constructor() {
+    this.#child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+      cwd: path.dirname(CHILD),
+      stdio: ['pipe', 'pipe', 'pipe'],
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', NODE_OPTIONS: '--max-old-space-size=3072' },
     });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => {
-      if (err.length < 64) err.push(b);
+    this.#child.stdout!.on('data', (b: Buffer) => {
+      this.#buffer += b.toString('utf8');
+      const nl = this.#buffer.indexOf('\n');
+      if (nl >= 0) {
+        const line = this.#buffer.slice(0, nl);
+        this.#buffer = this.#buffer.slice(nl + 1);
+        this.#settle(line);
+      }
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL') {
+    this.#child.stderr!.on('data', (b: Buffer) => {
+      if (this.#stderr.length < 4096) this.#stderr += b.toString('utf8');
+    });
+    this.#child.on('exit', () => {
+      this.dead = true;
+      this.#settle(undefined);
+    });
+    this.#child.stdin!.on('error', () => undefined);
+  }
+
+  #settle(line: string | undefined): void {
+    const p = this.#pending;
+    this.#pending = undefined;
+    p?.(line);
+  }
+
+  request(root: string, files: string[], timeoutMs: number): Promise<{ diagnostics?: Diagnostic[]; problem?: string }> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.kill();
         resolve({ problem: `the TypeScript compiler did not finish within ${Math.round(timeoutMs / 1000)} s` });
-        return;
-      }
-      try {
-        resolve({ diagnostics: JSON.parse(Buffer.concat(out).toString('utf8')) as Diagnostic[] });
-      } catch {
-        resolve({ problem: `the TypeScript compiler failed (exit ${code}): ${Buffer.concat(err).toString('utf8').split('\n').find((l) => l.trim() !== '') ?? 'no message'}` });
-      }
+      }, timeoutMs);
+      this.#pending = (line) => {
+        clearTimeout(timer);
+        if (line === undefined) {
+          resolve({ problem: `the TypeScript compiler stopped: ${this.#stderr.split('\n').find((l) => l.trim() !== '') ?? 'no message'}` });
+          return;
+        }
+        try {
+          const answer = JSON.parse(line) as { diagnostics?: Diagnostic[]; error?: string };
+          resolve(answer.diagnostics !== undefined ? { diagnostics: answer.diagnostics } : { problem: `the TypeScript compiler failed: ${answer.error ?? 'no message'}` });
+        } catch {
+          resolve({ problem: 'the TypeScript compiler answered nonsense' });
+        }
+      };
+      this.#child.stdin!.write(`${JSON.stringify({ root, files })}\n`);
     });
-  });
+  }
+
+  kill(): void {
+    this.dead = true;
+    this.#child.kill('SIGKILL');
+  }
+}
+
+/**
+ * Type-check servers shared by a grading session: one per concurrent check, each reused for the
+ * next submission (the parsed node_modules declarations stay in memory); a server that runs out of
+ * time is killed and replaced.
+ */
+export class TypecheckPool {
+  readonly #idle: Server[] = [];
+  readonly #all = new Set<Server>();
+
+  async check(root: string, files: string[], timeoutMs: number): Promise<{ diagnostics?: Diagnostic[]; problem?: string }> {
+    let server = this.#idle.pop();
+    while (server !== undefined && server.dead) server = this.#idle.pop();
+    server ??= new Server();
+    this.#all.add(server);
+    try {
+      return await server.request(root, files, timeoutMs);
+    } finally {
+      if (server.dead) this.#all.delete(server);
+      else this.#idle.push(server);
+    }
+  }
+
+  close(): void {
+    for (const s of this.#all) s.kill();
+    this.#all.clear();
+    this.#idle.length = 0;
+  }
 }
 
 export interface CheckInput {
@@ -71,6 +139,8 @@ export interface CheckInput {
   /** The exercises being graded: only their tests are compiled (all exercises when absent). */
   graded?: ReadonlySet<string>;
   timeoutMs?: number;
+  /** Reused type-check servers (a fresh one per call when absent). */
+  pool?: TypecheckPool;
 }
 
 export async function checkSubmission(input: CheckInput): Promise<CheckResult> {
@@ -103,7 +173,13 @@ export async function checkSubmission(input: CheckInput): Promise<CheckResult> {
   // 2. The compiler, over the tests of every exercise (they import the rest).
   const graded = exercises.filter((e) => input.graded === undefined || input.graded.has(e.id));
   const rootFiles = graded.flatMap((e) => [...e.publicTests, ...e.hiddenTests]);
-  const compiled = await runCompiler(root, rootFiles, input.timeoutMs ?? 180_000);
+  const pool = input.pool ?? new TypecheckPool();
+  let compiled: { diagnostics?: Diagnostic[]; problem?: string };
+  try {
+    compiled = await pool.check(root, rootFiles, input.timeoutMs ?? 180_000);
+  } finally {
+    if (input.pool === undefined) pool.close();
+  }
   const result: CheckResult = { exercises: checks, seconds: 0 };
   if (compiled.problem !== undefined) {
     result.compilerProblem = compiled.problem;

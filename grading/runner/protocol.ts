@@ -14,11 +14,15 @@ export interface RunSpec {
   files: string[];
   /** Where the runner appends its records (JSON lines). */
   resultsFile: string;
+  /** Where the sentinel in the workers writes which test runs (untrusted; see watchdog.ts). */
+  progressFile: string;
   /** Where vite may write its cache (kept out of the workspace and the kit). */
   cacheDir: string;
   /** 64 hex digits; signs the sentinel's per-test records. */
   sentinelKey: string;
   testTimeoutMs: number;
+  /** A test still running this long after it began is stopped by killing its worker (a synchronous hang). */
+  testWatchdogMs: number;
   /** Node flags for the workers that run the tests (heap limit). */
   workerExecArgv: string[];
   /** Extra environment for the workers. */
@@ -37,8 +41,10 @@ export type RunRecord =
   | { type: 'start'; pid: number; vitest: string }
   /** Collect mode: the tests a file defines (title paths), and errors that kept it from loading. */
   | { type: 'collected'; file: string; tests: string[][]; errors: string[] }
-  /** A test started (one that starts and never ends hung or took its worker down). */
+  /** A test started (one that starts and never ends hung or took its worker down). Untrusted: from the worker. */
   | { type: 'begin'; file: string; title: string[] }
+  /** …and ended, as far as the worker says (its result may still be lost if the worker dies next). */
+  | { type: 'end'; file: string; title: string[] }
   | {
       type: 'test';
       file: string;
@@ -54,7 +60,9 @@ export type RunRecord =
       seconds: number;
     }
   | { type: 'module'; file: string; errors: string[] }
-  | { type: 'end'; unhandled: string[] }
+  /** The runner killed the worker running this test (see RunSpec.testWatchdogMs). */
+  | { type: 'killed'; file: string; title: string[]; reason: string }
+  | { type: 'done'; unhandled: string[] }
   | { type: 'crash'; message: string };
 
 /** The text the sentinel signs for one test; the reporter rebuilds it to check the signature. */

@@ -35,6 +35,21 @@ export function titlePath(test: TestCase): string[] {
   return parts;
 }
 
+/** Kills this process's children: the test workers (the grader kills whatever they left behind). */
+export function killWorkers(): void {
+  if (!fs.existsSync('/proc')) return;
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid) process.kill(Number(name), 'SIGKILL');
+    } catch {
+      // gone already, or not ours
+    }
+  }
+}
+
 export class TrustedReporter implements Reporter {
   readonly #file: string;
   readonly #key: Buffer;
@@ -50,7 +65,7 @@ export class TrustedReporter implements Reporter {
     fs.appendFileSync(this.#file, `${JSON.stringify(record)}\n`);
   }
 
-  #rel(file: string): string {
+  rel(file: string): string {
     return path.relative(this.#root, file).split(path.sep).join('/');
   }
 
@@ -67,10 +82,6 @@ export class TrustedReporter implements Reporter {
     return { signed: meta.verdict === 'pass' ? 'pass' : 'fail', integrity: meta.integrity };
   }
 
-  onTestCaseReady(test: TestCase): void {
-    this.write({ type: 'begin', file: this.#rel(test.module.moduleId), title: titlePath(test) });
-  }
-
   onTestCaseResult(test: TestCase): void {
     const result = test.result();
     const { signed, integrity } = this.#verify(test);
@@ -78,7 +89,7 @@ export class TrustedReporter implements Reporter {
     const state: TestState = result.state;
     const record: RunRecord = {
       type: 'test',
-      file: this.#rel(test.module.moduleId),
+      file: this.rel(test.module.moduleId),
       title: titlePath(test),
       state,
       signed,
@@ -92,10 +103,10 @@ export class TrustedReporter implements Reporter {
   onTestModuleEnd(module: TestModule): void {
     // Errors outside any test: a file that failed to load, a failing beforeAll/afterAll of a suite.
     const errors = [module, ...module.children.allSuites()].flatMap((s) => s.errors() as readonly ErrorLike[]);
-    if (errors.length > 0) this.write({ type: 'module', file: this.#rel(module.moduleId), errors: errors.map(oneLine) });
+    if (errors.length > 0) this.write({ type: 'module', file: this.rel(module.moduleId), errors: errors.map(oneLine) });
   }
 
   onTestRunEnd(_modules: readonly TestModule[], unhandled: readonly SerializedError[]): void {
-    this.write({ type: 'end', unhandled: (unhandled as readonly ErrorLike[]).map(oneLine) });
+    this.write({ type: 'done', unhandled: (unhandled as readonly ErrorLike[]).map(oneLine) });
   }
 }

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createVitest, version } from 'vitest/node';
 import type { RunRecord, RunSpec } from './protocol.ts';
-import { oneLine, titlePath, TrustedReporter } from './reporter.ts';
+import { killWorkers, oneLine, titlePath, TrustedReporter } from './reporter.ts';
+import { Watchdog } from './watchdog.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -65,7 +66,19 @@ async function main(specFile: string): Promise<void> {
         reporter.write(record);
       }
     } else {
-      await vitest.start(spec.files);
+      const watchdog = new Watchdog({
+        file: spec.progressFile,
+        limitMs: spec.testWatchdogMs,
+        toRel: (f) => reporter.rel(f),
+        write: (r) => reporter.write(r),
+        onHang: killWorkers,
+      });
+      watchdog.start();
+      try {
+        await vitest.start(spec.files);
+      } finally {
+        watchdog.stop();
+      }
     }
   } finally {
     await vitest.close();
@@ -80,7 +93,7 @@ main(process.argv[2] ?? '').then(
       const file = (JSON.parse(fs.readFileSync(spec ?? '', 'utf8')) as RunSpec).resultsFile;
       fs.appendFileSync(file, `${JSON.stringify({ type: 'crash', message: oneLine(err as Error) })}\n`);
     } catch {
-      // Nothing more to report with: the grader sees a runner without an 'end' record.
+      // Nothing more to report with: the grader sees a runner without a "done" record.
     }
     console.error(err);
     process.exit(2);

@@ -14,6 +14,7 @@
  * - signs each test's verdict with the key. The trusted reporter in vitest's main process counts a
  *   test as passed only with a valid signature saying so.
  */
+import fs from 'node:fs';
 import { beforeEach, chai, expect, inject } from 'vitest';
 import { getFn, setFn } from '@vitest/runner';
 import type { RunnerTask, RunnerTestCase, RunnerTestSuite } from 'vitest';
@@ -55,6 +56,25 @@ function scrubProvided(): void {
   const places = [state?.['providedContext'], (state?.['ctx'] as Record<string, unknown> | undefined)?.['providedContext']];
   for (const p of places) {
     if (p !== null && typeof p === 'object') Reflect.deleteProperty(p, SENTINEL_KEY_NAME);
+  }
+}
+
+// ---- progress (untrusted by the runner; written synchronously so that a test that hangs is known) ----
+const writeSync = fs.writeSync;
+const progressFile = process.env['DLKIT_PROGRESS_FILE'];
+let progressFd = -1;
+try {
+  if (progressFile !== undefined) progressFd = fs.openSync(progressFile, 'a');
+} catch {
+  progressFd = -1;
+}
+const stringify = JSON.stringify;
+function progress(event: 'begin' | 'end', file: string, title: string[]): void {
+  if (progressFd < 0) return;
+  try {
+    writeSync(progressFd, `${stringify({ event, file, title })}\n`);
+  } catch {
+    // closed by someone else: the runner then only has vitest's own events
   }
 }
 
@@ -317,7 +337,11 @@ beforeEach((ctx) => {
     await apply(fn, this, args);
     record.completed = true;
   });
+  const fileForProgress = task.file.filepath;
+  const titleForProgress = titleOf(task);
+  progress('begin', fileForProgress, titleForProgress);
   ctx.onTestFinished(() => {
+    progress('end', fileForProgress, titleForProgress);
     noteViolation(currentChanges());
     noteViolation(canaryFailure());
     const integrity = violation ?? 'ok';
