@@ -70,7 +70,7 @@ async function main(specFile: string): Promise<void> {
         file: spec.progressFile,
         limitMs: spec.testWatchdogMs,
         toRel: (f) => reporter.rel(f),
-        write: (r) => reporter.write(r),
+        write: (r) => { reporter.write(r); },
         onHang: killWorkers,
       });
       watchdog.start();

@@ -35,7 +35,7 @@ export class Watchdog {
   }
 
   start(): void {
-    this.#timer = setInterval(() => this.poll(), 250);
+    this.#timer = setInterval(() => { this.poll(); }, 250);
     this.#timer.unref();
   }
 
@@ -98,7 +98,7 @@ function parse(line: string): { event: 'begin' | 'end'; file: string; title: str
     const v = JSON.parse(line) as { event?: unknown; file?: unknown; title?: unknown };
     if ((v.event !== 'begin' && v.event !== 'end') || typeof v.file !== 'string') return undefined;
     if (!Array.isArray(v.title) || !v.title.every((t) => typeof t === 'string')) return undefined;
-    return { event: v.event, file: v.file, title: v.title as string[] };
+    return { event: v.event, file: v.file, title: v.title };
   } catch {
     return undefined;
   }
