@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Exercise } from './exercises.ts';
 import { killGroup, killPids, procAvailable, runProcesses } from './procs.ts';
-import { ENTER_SCRIPT, unshareArgs, workerWrapperScript, type Sandbox } from './sandbox.ts';
+import { ENTER_SCRIPT, PRIVATE_SCRATCH, SCRATCH, unshareArgs, workerWrapperScript, type Sandbox } from './sandbox.ts';
 import type { RunRecord, RunSpec } from '../runner/protocol.ts';
 
 const RUNNER_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'runner');
@@ -103,6 +103,26 @@ function makeWritable(dir: string): void {
     }
   } catch {
     // best effort: rmSync reports what it cannot remove
+  }
+}
+
+/** Deletes what the run user left in the world-writable scratch folders (nothing of a run survives it). */
+function removeFilesOf(uid: number): void {
+  for (const dir of SCRATCH) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const p = path.join(dir, name);
+      try {
+        if (fs.lstatSync(p).uid === uid) fs.rmSync(p, { recursive: true, force: true });
+      } catch {
+        // gone meanwhile
+      }
+    }
   }
 }
 
@@ -215,13 +235,17 @@ export async function runExercise(req: RunRequest): Promise<RunOutcome> {
       const enter = path.join(P, 'enter.sh');
       fs.writeFileSync(enter, ENTER_SCRIPT, { mode: 0o700 });
       cmd = 'unshare';
-      args = [...unshareArgs(sandbox), '--', '/bin/sh', enter, ...req.hide, '--', ...runnerArgs];
+      const mounts = [...req.hide.map((p) => `hide:${p}`), ...PRIVATE_SCRATCH.map((p) => `private:${p}`)];
+      args = [...unshareArgs(sandbox), '--', '/bin/sh', enter, ...mounts, '--', ...runnerArgs];
     } else {
       [cmd, ...args] = runnerArgs as [string, ...string[]];
     }
     return await supervise({ cmd, args, cwd: R, env, uid, limits: req.limits, resultsFile: spec.resultsFile, t0 });
   } finally {
-    if (uid !== undefined) killPids(runProcesses(-1, uid).pids);
+    if (uid !== undefined) {
+      killPids(runProcesses(-1, uid).pids);
+      removeFilesOf(uid);
+    }
     if (req.keep !== true) {
       removeTree(R);
       removeTree(P);

@@ -80,18 +80,29 @@ export function detectSandbox(mode: 'auto' | 'none' = 'auto'): Sandbox {
 
 /** The script that hides paths inside the new mount namespace, then starts the command. */
 export const ENTER_SCRIPT = `#!/bin/sh
-# dlkit grader: runs inside fresh mount/network/pid namespaces. Hides each path given before "--"
-# behind an empty, unreadable mount, then runs the command after "--".
+# dlkit grader: runs inside fresh mount/network/pid namespaces. Before "--": "hide:<path>" puts an
+# empty, unreadable mount over <path>; "private:<path>" gives the run a fresh, empty tmpfs there.
+# After "--": the command to run.
 set -eu
 while [ "$#" -gt 0 ]; do
-  if [ "$1" = "--" ]; then shift; break; fi
-  if [ -d "$1" ]; then mount -t tmpfs -o size=4k,mode=000 dlkit-hidden "$1"
-  elif [ -e "$1" ]; then mount --bind /dev/null "$1"; fi
+  case "$1" in
+    --) shift; break ;;
+    hide:*) p="\${1#hide:}"
+      if [ -d "$p" ]; then mount -t tmpfs -o size=4k,mode=000 dlkit-hidden "$p"
+      elif [ -e "$p" ]; then mount --bind /dev/null "$p"; fi ;;
+    private:*) p="\${1#private:}"
+      if [ -d "$p" ]; then mount -t tmpfs -o size=256m,mode=1777 dlkit-private "$p"; fi ;;
+  esac
   shift
 done
 umask 027
 exec "$@"
 `;
+
+/** Shared scratch folders the run gets a private copy of (when namespaces work). */
+export const PRIVATE_SCRATCH = ['/var/tmp', '/dev/shm'];
+/** World-writable folders swept for the run user's files after a run. */
+export const SCRATCH = ['/tmp', '/var/tmp', '/dev/shm'];
 
 export interface WorkerWrapper {
   uid?: number;

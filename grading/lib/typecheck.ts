@@ -181,6 +181,7 @@ export async function checkSubmission(input: CheckInput): Promise<CheckResult> {
     if (input.pool === undefined) pool.close();
   }
   const result: CheckResult = { exercises: checks, seconds: 0 };
+  const testErrors = new Map<string, Finding[]>(exercises.map((e) => [e.id, []]));
   if (compiled.problem !== undefined) {
     result.compilerProblem = compiled.problem;
     for (const e of graded) {
@@ -201,7 +202,7 @@ export async function checkSubmission(input: CheckInput): Promise<CheckResult> {
     } else if (owner !== undefined) {
       // A test that does not compile against the submission: the interface it relies on is broken.
       const hidden = hiddenFiles.has(d.file);
-      checks.get(owner)!.fatal.push({
+      testErrors.get(owner)!.push({
         file: hidden ? '(hidden test)' : d.file,
         line: hidden ? 0 : d.line,
         message: `a test cannot compile against your code: TS${d.code}: ${d.message}`,
@@ -230,6 +231,8 @@ export async function checkSubmission(input: CheckInput): Promise<CheckResult> {
       const own = exerciseOfFile.get(f) === e.id;
       checks.get(e.id)!.fatal.push(own ? why : { ...why, message: `depends on ${f}, which cannot be used: ${why.message}` });
     }
+    // The student's own syntax or policy errors first: the tests' complaints usually follow from them.
+    checks.get(e.id)!.fatal.push(...testErrors.get(e.id)!);
   }
   result.seconds = (Date.now() - t0) / 1000;
   return result;
