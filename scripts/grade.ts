@@ -25,6 +25,7 @@ options:
   --test-time-limit <s> wall time per test, overriding the rubrics (default 300 s)
   --memory-mb <n>      memory per exercise run, all processes (default 4096)
   --class              treat the folder as a folder of submissions
+  --single             treat it as one submission (what Gradescope's run_autograder says)
   --github-classroom   also emit the GitHub Classroom reporter payload (to $GITHUB_OUTPUT as "result")
   --sandbox none       no isolation (debugging the grader only)
   --keep               keep the temporary workspaces (debugging)`;
@@ -33,7 +34,8 @@ function isClassFolder(dir: string): boolean {
   const entries = fs.readdirSync(dir, { withFileTypes: true });
   const looksLikeSubmission = entries.some((e) =>
     (e.isDirectory() && (e.name === 'exercises' || EXERCISE_ID.test(e.name))) || (e.isFile() && e.name.endsWith('.ts')));
-  return !looksLikeSubmission && listSubmissions(dir).length > 0;
+  // Two or more folders/zips and nothing that looks like exercise files: a class. One wrapped folder is a submission.
+  return !looksLikeSubmission && listSubmissions(dir).length > 1;
 }
 
 function progressPrinter(): (e: BatchEvent) => void {
@@ -70,6 +72,7 @@ async function main(): Promise<number> {
       'test-time-limit': { type: 'string' },
       'memory-mb': { type: 'string' },
       class: { type: 'boolean' },
+      single: { type: 'boolean' },
       'github-classroom': { type: 'boolean' },
       sandbox: { type: 'string' },
       keep: { type: 'boolean' },
@@ -94,7 +97,8 @@ async function main(): Promise<number> {
     if (id === undefined) throw new KitError(`--only ${q}: no such exercise. The kit has ${ids.join(', ')}.`);
     return id;
   });
-  const classMode = values.class === true || (fs.existsSync(source) && fs.statSync(source).isDirectory() && isClassFolder(source));
+  const classMode = values.class === true
+    || (values.single !== true && fs.existsSync(source) && fs.statSync(source).isDirectory() && isClassFolder(source));
   const name = safeName(path.basename(source).replace(/\.zip$/i, ''));
   const resultsFile = path.resolve(values.results ?? path.join(REPO_ROOT, 'out', 'grading', name, 'results.json'));
   if (!classMode) writeJson(resultsFile, failedResults('grading did not finish'));

@@ -163,6 +163,11 @@ export class Grader {
     return g === undefined ? undefined : { rubric: g.rubric, tests: g.tests };
   }
 
+  /** The cached reference test lists this session uses (the Gradescope package ships them). */
+  referenceCacheFiles(): Array<{ name: string; content: string }> {
+    return this.#gradable.map((g) => ({ name: `${g.exercise.id}-${this.#cacheKey(g)}.json`, content: JSON.stringify(g.tests) }));
+  }
+
   close(): void {
     this.#typecheck.close();
     if (this.#ownTmp && this.#options.keep !== true) removeTree(this.#tmpBase);
