@@ -16,7 +16,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({ options: { out: { type: 'string' } } });
   const out = path.resolve(values.out ?? path.join(REPO_ROOT, 'out', 'gradescope', 'dlkit-autograder.zip'));
   // Checks every rubric against its tests, and lists the tests once so that no container has to.
-  const grader = await Grader.create({ log: (l) => console.log(l) });
+  const grader = await Grader.create({ log: (l) => { console.log(l); } });
   const lists = grader.referenceCacheFiles();
   const skipped = grader.skipped;
   grader.close();

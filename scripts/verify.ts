@@ -187,7 +187,7 @@ async function main(): Promise<number> {
   let grader: Grader | undefined;
   try {
     header('the grader: listing the exercises\' tests and checking the rubrics');
-    grader = await Grader.create({ log: (l) => console.log(paint('dim', l)) });
+    grader = await Grader.create({ log: (l) => { console.log(paint('dim', l)); } });
     for (const n of grader.sandbox.notes) console.log(paint('dim', n));
   } catch (err) {
     console.log(paint('red', `  ✗ ${err instanceof Error ? err.message : String(err)}`));
