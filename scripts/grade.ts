@@ -27,7 +27,7 @@ options:
   --class              treat the folder as a folder of submissions
   --single             treat it as one submission (what Gradescope's run_autograder says)
   --github-classroom   also emit the GitHub Classroom reporter payload (to $GITHUB_OUTPUT as "result")
-  --sandbox none       no isolation (debugging the grader only)
+  --sandbox <mode>     none: no isolation; no-namespaces: no unshare (as in a Docker container); debugging only
   --keep               keep the temporary workspaces (debugging)`;
 
 function isClassFolder(dir: string): boolean {
@@ -111,7 +111,7 @@ async function main(): Promise<number> {
       ...(values['time-limit'] ? { timeLimit: number('time-limit', values['time-limit'])! } : {}),
       ...(values['test-time-limit'] ? { testTimeLimit: number('test-time-limit', values['test-time-limit'])! } : {}),
       ...(values['memory-mb'] ? { memoryMb: number('memory-mb', values['memory-mb'])! } : {}),
-      sandbox: values.sandbox === 'none' ? 'none' : 'auto',
+      sandbox: values.sandbox === 'none' || values.sandbox === 'no-namespaces' ? values.sandbox : 'auto',
       ...(values.keep === true ? { keep: true } : {}),
       log: (l) => { console.log(paint('dim', l)); },
     });
@@ -122,7 +122,7 @@ async function main(): Promise<number> {
   }
   try {
     for (const s of grader.skipped) console.log(paint('yellow', `not graded: ${s.id} (${s.why})`));
-    for (const n of grader.sandbox.notes) console.log(paint('dim', n));
+    for (const n of grader.notes) console.log(n.startsWith('WARNING') ? paint('yellow', n) : paint('dim', n));
     if (classMode) {
       const out = path.resolve(values.out ?? path.join(REPO_ROOT, 'out', 'grading', `class-${name}`));
       fs.mkdirSync(out, { recursive: true });

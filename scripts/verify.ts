@@ -188,7 +188,7 @@ async function main(): Promise<number> {
   try {
     header('the grader: listing the exercises\' tests and checking the rubrics');
     grader = await Grader.create({ log: (l) => { console.log(paint('dim', l)); } });
-    for (const n of grader.sandbox.notes) console.log(paint('dim', n));
+    for (const n of grader.notes) console.log(paint(n.startsWith("WARNING") ? "yellow" : "dim", n));
   } catch (err) {
     console.log(paint('red', `  ✗ ${err instanceof Error ? err.message : String(err)}`));
     results.push({ name: 'rubrics fit the tests', passed: 0, failed: 1, skipped: 0, seconds: 0 });

@@ -30,7 +30,8 @@ function walk(root: string, dir: string, skip: (rel: string) => boolean): string
   const out: string[] = [];
   for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
     const rel = dir === '' ? e.name : `${dir}/${e.name}`;
-    if (skip(rel)) continue;
+    // .git is a folder in a clone and a file in a worktree: never part of anything we hand out.
+    if (e.name === '.git' || skip(rel)) continue;
     if (e.isDirectory()) {
       if (!SKIP_DIRS.has(e.name)) out.push(...walk(root, rel, skip));
     } else if (e.isFile()) {

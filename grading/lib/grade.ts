@@ -14,7 +14,7 @@ import type { Finding } from './policy.ts';
 import type { ExerciseReport, ExerciseStatus, ItemResult, SubmissionReport, TestResult } from './report.ts';
 import { checkCoverage, itemOf, itemScore, roundScore, totals, TITLE_SEPARATOR, type Rubric } from './rubric.ts';
 import { removeTree, runExercise, type RunOutcome } from './run.ts';
-import { detectSandbox, type Sandbox } from './sandbox.ts';
+import { detectSandbox, type Sandbox, type SandboxMode } from './sandbox.ts';
 import { Slots } from './slots.ts';
 import { loadSubmission, type Submission } from './submission.ts';
 import { checkSubmission, TypecheckPool, type ExerciseCheck } from './typecheck.ts';
@@ -33,7 +33,7 @@ export interface GraderOptions {
   testTimeLimit?: number;
   /** Memory limit per exercise run (all its processes), MB. */
   memoryMb?: number;
-  sandbox?: 'auto' | 'none';
+  sandbox?: SandboxMode;
   /** Where runs' temporary folders go (default: a fresh folder in the OS temp dir). */
   tmpDir?: string;
   /** More paths to hide from the runs (the submissions). */
@@ -139,7 +139,20 @@ export class Grader {
     // The run users must be able to reach their run folders, not to list their neighbours.
     fs.chmodSync(this.#tmpBase, 0o711);
     this.#gradable = wanted.filter((e) => e.rubric !== undefined).map((e) => ({ exercise: e, rubric: e.rubric!, tests: [] }));
+    this.notes = [...this.sandbox.notes];
+    if (!this.sandbox.namespaces) {
+      // Without a mount namespace nothing hides the kit's files: the run user reads what "others" may read.
+      for (const d of ['solutions', 'grading', 'out']) {
+        const p = path.join(this.root, d);
+        if (fs.existsSync(p) && (fs.statSync(p).mode & 0o005) !== 0) {
+          this.notes.push(`WARNING: ${p} is readable by other users, so by the tests' user too: chmod -R go-rwx ${p} (Gradescope's setup.sh does this for grading/; its package has no solutions/)`);
+        }
+      }
+    }
   }
+
+  /** What the report says about the isolation in force. */
+  readonly notes: string[];
 
   /** Discovers the exercises, checks every rubric against the list of tests (collected once, cached). */
   static async create(options: GraderOptions = {}): Promise<Grader> {
@@ -283,7 +296,7 @@ export class Grader {
     const name = path.basename(source).replace(/\.zip$/i, '');
     const base: SubmissionReport = {
       name, source, score: 0, maxScore: 0, bonus: 0, maxBonus: 0, exercises: [], used: [], ignored: [], ignoredCount: 0,
-      problems: [], sandbox: this.sandbox.notes, seconds: 0,
+      problems: [], sandbox: this.notes, seconds: 0,
     };
     for (const g of this.#gradable) {
       const t = totals(g.rubric);

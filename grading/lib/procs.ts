@@ -19,6 +19,8 @@ function readProc(pid: number): ProcInfo | undefined {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const field = (name: string): string | undefined => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1];
+    // A zombie has exited already; it only waits for its parent (or init) to collect its status.
+    if ((field('State') ?? '').startsWith('Z')) return undefined;
     const ppid = Number(field('PPid') ?? NaN);
     const uid = Number((field('Uid') ?? '').split(/\s+/)[0]);
     const rss = Number((field('VmRSS') ?? '0 kB').split(/\s+/)[0]);
@@ -72,6 +74,20 @@ export function killPids(pids: readonly number[]): void {
     } catch {
       // already gone
     }
+  }
+}
+
+/**
+ * Kills every process of `uid` until none is left: a process that is still starting others (a fork
+ * bomb) can add new ones between one sweep and the next.
+ */
+export function killUser(uid: number): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let round = 0; round < 50; round++) {
+    const { pids } = runProcesses(-1, uid);
+    if (pids.length === 0) return;
+    killPids(pids);
+    Atomics.wait(pause, 0, 0, 20);
   }
 }
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Exercise } from './exercises.ts';
-import { killGroup, killPids, procAvailable, runProcesses } from './procs.ts';
+import { killGroup, killPids, killUser, procAvailable, runProcesses } from './procs.ts';
 import { ENTER_SCRIPT, PRIVATE_SCRATCH, SCRATCH, unshareArgs, workerWrapperScript, type Sandbox } from './sandbox.ts';
 import type { RunRecord, RunSpec } from '../runner/protocol.ts';
 
@@ -179,7 +179,7 @@ export async function runExercise(req: RunRequest): Promise<RunOutcome> {
   const t0 = Date.now();
   const { sandbox } = req;
   const uid = sandbox.dropUser ? sandbox.uidBase + req.slot : undefined;
-  if (uid !== undefined) killPids(runProcesses(-1, uid).pids); // leftovers of an earlier run in this slot
+  if (uid !== undefined) killUser(uid); // leftovers of an earlier run in this slot
   const R = fs.mkdtempSync(path.join(req.tmpBase, `run-${req.exercise.id}-`));
   const P = fs.mkdtempSync(path.join(req.tmpBase, 'private-'));
   fs.chmodSync(P, 0o700);
@@ -243,7 +243,7 @@ export async function runExercise(req: RunRequest): Promise<RunOutcome> {
     return await supervise({ cmd, args, cwd: R, env, uid, limits: req.limits, resultsFile: spec.resultsFile, t0 });
   } finally {
     if (uid !== undefined) {
-      killPids(runProcesses(-1, uid).pids);
+      killUser(uid);
       removeFilesOf(uid);
     }
     if (req.keep !== true) {

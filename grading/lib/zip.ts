@@ -19,6 +19,8 @@ export interface ZipMember {
   encrypted: boolean;
   directory: boolean;
   symlink: boolean;
+  /** Unix permission bits when the archive records them (0 otherwise). */
+  mode: number;
   /** Absolute, drive-lettered or with `..` segments: never used. */
   unsafe: boolean;
   localHeaderOffset: number;
@@ -114,6 +116,7 @@ export class ZipReader {
         encrypted: (flags & 1) !== 0,
         directory: name.endsWith('/'),
         symlink: (unixMode & 0o170000) === 0o120000,
+        mode: unixMode & 0o777,
         unsafe: isUnsafe(name),
         localHeaderOffset,
       });
