@@ -16,7 +16,7 @@ import { stripOmitted } from '../lib/distribute.ts';
 import { ZipReader } from '../lib/zip.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dlkit-distribute-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+afterAll(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
 
 const tsx = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 

@@ -13,7 +13,7 @@ import { runProcesses } from '../lib/procs.ts';
 import { attacks, EXERCISE, FULL, writeAttacks } from './attacks.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dlkit-modes-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+afterAll(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
 
 function klass(name: string, names: string[]): string {
   const dir = path.join(tmp, name);

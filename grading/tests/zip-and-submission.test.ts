@@ -9,7 +9,7 @@ import { loadSubmission, MAX_STUB_BYTES } from '../lib/submission.ts';
 import { ZipReader } from '../lib/zip.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dlkit-zip-test-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+afterAll(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
 
 function zipFile(name: string, members: Record<string, string | Uint8Array>, level: 6 | 9 = 6): string {
   const file = path.join(tmp, name);
