@@ -14,7 +14,7 @@ import type { Finding } from './policy.ts';
 import type { ExerciseReport, ExerciseStatus, ItemResult, SubmissionReport, TestResult } from './report.ts';
 import { checkCoverage, itemOf, itemScore, roundScore, totals, TITLE_SEPARATOR, type Rubric } from './rubric.ts';
 import { removeTree, runExercise, type RunOutcome } from './run.ts';
-import { detectSandbox, type Sandbox, type SandboxMode } from './sandbox.ts';
+import { detectSandbox, UidPool, type Sandbox, type SandboxMode } from './sandbox.ts';
 import { Slots } from './slots.ts';
 import { loadSubmission, type Submission } from './submission.ts';
 import { checkSubmission, TypecheckPool, type ExerciseCheck } from './typecheck.ts';
@@ -112,6 +112,9 @@ export class Grader {
   readonly #tmpBase: string;
   readonly #ownTmp: boolean;
   readonly #typecheck = new TypecheckPool();
+  readonly #uidPool: UidPool;
+  /** The run user of each slot (root only). */
+  readonly uids: number[];
   #gradable: Gradable[] = [];
 
   private constructor(options: GraderOptions) {
@@ -133,7 +136,10 @@ export class Grader {
       optionalDependencies?: Record<string, string>;
     };
     this.packages = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})]);
-    this.#slots = new Slots(options.jobs ?? os.availableParallelism());
+    const jobs = Math.max(1, options.jobs ?? os.availableParallelism());
+    this.#slots = new Slots(jobs);
+    this.#uidPool = new UidPool(this.sandbox.uidBase);
+    this.uids = this.sandbox.dropUser ? this.#uidPool.claim(jobs) : [];
     this.#ownTmp = options.tmpDir === undefined;
     this.#tmpBase = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'dlkit-grade-'));
     // The run users must be able to reach their run folders, not to list their neighbours.
@@ -183,7 +189,13 @@ export class Grader {
 
   close(): void {
     this.#typecheck.close();
+    this.#uidPool.release();
     if (this.#ownTmp && this.#options.keep !== true) removeTree(this.#tmpBase);
+  }
+
+  #uid(slot: number): { uid?: number } {
+    const uid = this.uids[slot];
+    return uid === undefined ? {} : { uid };
   }
 
   #log(line: string): void {
@@ -191,7 +203,8 @@ export class Grader {
   }
 
   #hidePaths(extra: readonly string[]): string[] {
-    const needed = [this.#tmpBase, path.join(this.root, 'node_modules'), path.join(this.root, 'data'), process.execPath]
+    const dataDir = process.env['KIT_DATA_DIR'];
+    const needed = [this.#tmpBase, path.join(this.root, 'node_modules'), path.join(this.root, 'data'), process.execPath, ...(dataDir ? [path.resolve(dataDir)] : [])]
       .filter((p) => fs.existsSync(p))
       .map((p) => fs.realpathSync(p));
     const candidates = [
@@ -251,7 +264,7 @@ export class Grader {
       try {
         await Promise.all(missing.map((g) => this.#slots.use(async (slot) => {
           const outcome = await runExercise({
-            sandbox: this.sandbox, slot, workspace: ws, exercise: g.exercise, mode: 'collect',
+            sandbox: this.sandbox, slot, ...this.#uid(slot), workspace: ws, exercise: g.exercise, mode: 'collect',
             limits: { ...this.#limits(g.rubric), timeMs: 300_000 }, hide: this.#hidePaths([]), tmpBase: this.#tmpBase, seed: seedOf(g.exercise.id),
           });
           const collected = outcome.records.filter((r): r is Extract<RunRecord, { type: 'collected' }> => r.type === 'collected');
@@ -368,7 +381,7 @@ export class Grader {
     let only: Gradable['tests'] | undefined;
     for (let round = 0; round <= MAX_RERUNS; round++) {
       const outcome = await this.#slots.use((slot) => runExercise({
-        sandbox: this.sandbox, slot, workspace: ws, exercise: g.exercise, mode: 'run', limits: this.#limits(g.rubric), hide,
+        sandbox: this.sandbox, slot, ...this.#uid(slot), workspace: ws, exercise: g.exercise, mode: 'run', limits: this.#limits(g.rubric), hide,
         tmpBase: this.#tmpBase, seed: seedOf(g.exercise.id), ...(only ? { only } : {}), ...(this.#options.keep ? { keep: true } : {}),
       }));
       runs.outcomes.push(outcome);

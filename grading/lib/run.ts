@@ -26,8 +26,10 @@ export interface RunLimits {
 
 export interface RunRequest {
   sandbox: Sandbox;
-  /** Which concurrent slot (0-based): picks the run's user id. */
+  /** Which concurrent slot (0-based). */
   slot: number;
+  /** The run's own user id (root only; claimed by the session for this slot). */
+  uid?: number;
   /** The submission workspace to copy from. */
   workspace: string;
   exercise: Exercise;
@@ -178,7 +180,7 @@ function readOnly(dir: string, keep: ReadonlySet<string>, rel = ''): void {
 export async function runExercise(req: RunRequest): Promise<RunOutcome> {
   const t0 = Date.now();
   const { sandbox } = req;
-  const uid = sandbox.dropUser ? sandbox.uidBase + req.slot : undefined;
+  const uid = sandbox.dropUser ? req.uid : undefined;
   if (uid !== undefined) killUser(uid); // leftovers of an earlier run in this slot
   const R = fs.mkdtempSync(path.join(req.tmpBase, `run-${req.exercise.id}-`));
   const P = fs.mkdtempSync(path.join(req.tmpBase, 'private-'));
@@ -226,7 +228,9 @@ export async function runExercise(req: RunRequest): Promise<RunOutcome> {
       CI: '1',
       NO_COLOR: '1',
       FORCE_COLOR: '0',
+      // The instructor's choices of backend and data folder hold for the tests too.
       ...(process.env['KIT_BACKEND'] ? { KIT_BACKEND: process.env['KIT_BACKEND'] } : {}),
+      ...(process.env['KIT_DATA_DIR'] ? { KIT_DATA_DIR: path.resolve(process.env['KIT_DATA_DIR']) } : {}),
     };
     const runnerArgs = [process.execPath, '--import', 'tsx', path.join(R, '.grader', 'runner.ts'), specFile];
     let cmd: string;

@@ -136,3 +136,63 @@ export function workerWrapperScript(s: Sandbox, w: WorkerWrapper): string | unde
   if (parts.length === 0) return undefined;
   return `#!/bin/sh\n# dlkit grader: starts a test worker with limits${s.dropUser ? ' as an unprivileged user' : ''}.\nexec ${parts.join(' ')} '${process.execPath}' "$@"\n`;
 }
+
+/**
+ * User ids for the runs of one grading session. Two sessions on one machine (two instructors, or a
+ * test beside a batch) must never share one: a run kills every process of its user id when it starts
+ * and ends. Each id is claimed with a lock file holding the claimant's pid, created exclusively in a
+ * root-only folder; a lock whose process is gone is taken over.
+ */
+export class UidPool {
+  readonly #dir: string;
+  readonly #held: number[] = [];
+
+  constructor(readonly base: number, dir = path.join(os.tmpdir(), 'dlkit-grader-uids')) {
+    this.#dir = dir;
+  }
+
+  /** Claims `count` ids from [base, base + 1000). */
+  claim(count: number): number[] {
+    fs.mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+    for (let uid = this.base; uid < this.base + 1000 && this.#held.length < count; uid++) {
+      if (this.#tryLock(uid)) this.#held.push(uid);
+    }
+    if (this.#held.length < count) throw new Error(`could not claim ${count} user ids for the runs (locks in ${this.#dir})`);
+    return [...this.#held];
+  }
+
+  #tryLock(uid: number): boolean {
+    const file = path.join(this.#dir, `${uid}.lock`);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+        return true;
+      } catch {
+        let owner = NaN;
+        try {
+          owner = Number(fs.readFileSync(file, 'utf8'));
+        } catch {
+          continue;
+        }
+        if (owner === process.pid || alive(owner)) return false;
+        fs.rmSync(file, { force: true });
+      }
+    }
+    return false;
+  }
+
+  release(): void {
+    for (const uid of this.#held) fs.rmSync(path.join(this.#dir, `${uid}.lock`), { force: true });
+    this.#held.length = 0;
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
