@@ -21,8 +21,8 @@ options:
   --out <dir>          where a class's files go (default out/grading/class-<folder>)
   --jobs <n>           exercise runs at once (default: ${os.availableParallelism()}, the number of cores)
   --only <ids>         only these exercises, e.g. --only 01,02-mlp
-  --time-limit <s>     wall time per exercise run, overriding the rubrics (default 900 s)
-  --test-time-limit <s> wall time per test, overriding the rubrics (default 300 s)
+  --time-limit <s>     wall time per exercise run, overriding the rubrics (default 1800 s)
+  --test-time-limit <s> wall time per test, overriding the rubrics (default 600 s)
   --memory-mb <n>      memory per exercise run, all processes (default 4096)
   --class              treat the folder as a folder of submissions
   --single             treat it as one submission (what Gradescope's run_autograder says)

@@ -54,8 +54,10 @@ interface Gradable {
   tests: Array<{ file: string; title: string[] }>;
 }
 
-export const DEFAULT_TIME_LIMIT_S = 900;
-export const DEFAULT_TEST_TIME_LIMIT_S = 300;
+/** One run of an exercise's tests: generous, because hangs are cut per test (below) and re-run around. */
+export const DEFAULT_TIME_LIMIT_S = 1800;
+/** One test: the kit's own vitest testTimeout. */
+export const DEFAULT_TEST_TIME_LIMIT_S = 600;
 export const DEFAULT_MEMORY_MB = 4096;
 /** Seconds the compiler may take on one submission. */
 const TYPECHECK_TIMEOUT_MS = 180_000;

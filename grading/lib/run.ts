@@ -69,6 +69,8 @@ export interface RunOutcome {
 }
 
 const LOG_CAP = 32 * 1024;
+/** Kit settings passed from the grader's environment to the tests. */
+const PASSED_ENV = ['KIT_BACKEND', 'KIT_CHROMIUM', 'KIT_REQUIRE_BROWSER'];
 
 function copyTree(from: string, to: string, skip: (rel: string) => boolean, rel = ''): void {
   fs.mkdirSync(to, { recursive: true });
@@ -228,8 +230,8 @@ export async function runExercise(req: RunRequest): Promise<RunOutcome> {
       CI: '1',
       NO_COLOR: '1',
       FORCE_COLOR: '0',
-      // The instructor's choices of backend and data folder hold for the tests too.
-      ...(process.env['KIT_BACKEND'] ? { KIT_BACKEND: process.env['KIT_BACKEND'] } : {}),
+      // The instructor's settings of the kit hold for the tests too (not KIT_TARGET: the workspace decides that).
+      ...Object.fromEntries(PASSED_ENV.filter((k) => process.env[k]).map((k) => [k, process.env[k]!])),
       ...(process.env['KIT_DATA_DIR'] ? { KIT_DATA_DIR: path.resolve(process.env['KIT_DATA_DIR']) } : {}),
     };
     const runnerArgs = [process.execPath, '--import', 'tsx', path.join(R, '.grader', 'runner.ts'), specFile];

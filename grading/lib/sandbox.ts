@@ -105,6 +105,8 @@ while [ "$#" -gt 0 ]; do
   esac
   shift
 done
+# Loopback up: tests may talk to themselves (a local server); there is still no way out.
+ip link set lo up 2>/dev/null || true
 umask 027
 exec "$@"
 `;
@@ -147,13 +149,23 @@ export class UidPool {
   readonly #dir: string;
   readonly #held: number[] = [];
 
-  constructor(readonly base: number, dir = path.join(os.tmpdir(), 'dlkit-grader-uids')) {
+  constructor(readonly base: number, dir = '/tmp/dlkit-grader-uids') {
     this.#dir = dir;
+  }
+
+  /** The lock folder, ours alone: one that a run user planted (it could delete our locks) is replaced. */
+  #ensureDir(): void {
+    fs.mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+    const st = fs.lstatSync(this.#dir);
+    if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) {
+      fs.rmSync(this.#dir, { recursive: true, force: true });
+      fs.mkdirSync(this.#dir, { mode: 0o700 });
+    }
   }
 
   /** Claims `count` ids from [base, base + 1000). */
   claim(count: number): number[] {
-    fs.mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+    this.#ensureDir();
     for (let uid = this.base; uid < this.base + 1000 && this.#held.length < count; uid++) {
       if (this.#tryLock(uid)) this.#held.push(uid);
     }
