@@ -1,19 +1,41 @@
 /**
- * `npm run bench [-- --quick]`: wasm matmul throughput with and without the transposed-matmul fix,
- * seconds per Fashion-MNIST epoch of a 784-256-128-10 MLP, and peak memory. Not part of the tests:
+ * `npm run bench [-- --quick] [-- --only <sections>]`: wasm matmul throughput with and without the
+ * transposed-matmul fix, seconds per Fashion-MNIST epoch of a 784-256-128-10 MLP, peak memory,
+ * time-to-87 % with the exercises' reference configuration (fresh processes, default backend) and
+ * where a training step's time goes, and the bonus network's margin over several seeds.
+ * Sections: matmul, epoch, time-to-87, bonus (comma-separated after --only). Not part of the tests:
  * timings depend on the machine and on whatever else runs on it.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadFashionMnist } from '#kit/data';
-import { REPO_ROOT } from '#kit/errors';
+import { KitError, REPO_ROOT } from '#kit/errors';
 import { announceBackend, selectBackend, tf } from '#kit/tf';
 import { benchMatMul, mlpCases, squareishCases, type MatMulResult } from './matmul.ts';
 import { BATCH_SIZE, timeEpoch, type EpochTiming } from './mlp-epoch.ts';
 import { fixed, formatTable } from './table.ts';
+import { bonusMargins } from './bonus.ts';
+import { breakdownCases, stepBreakdown, timeTo87, type TimeTo87Run } from './time-to-87.ts';
+import { enhancedConfig, finalConfig } from '../solutions/04-final-training/final-training.ts';
 
 const quick = process.argv.includes('--quick');
+const SECTIONS = ['matmul', 'epoch', 'time-to-87', 'bonus'] as const;
+type Section = (typeof SECTIONS)[number];
+function chosenSections(argv: readonly string[]): Set<Section> {
+  const i = argv.indexOf('--only');
+  if (i < 0) return new Set<Section>(quick ? ['matmul', 'epoch'] : ['matmul', 'epoch', 'time-to-87']);
+  const names = (argv[i + 1] ?? '').split(',').filter((n) => n !== '');
+  const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new KitError(
+      `npm run bench -- --only: unknown section(s) ${JSON.stringify(unknown.length > 0 ? unknown : names)}; ` +
+        `choose from ${SECTIONS.join(', ')} (comma-separated), e.g. --only time-to-87.`,
+    );
+  }
+  return new Set(names as Section[]);
+}
+const sections = chosenSections(process.argv);
 const peakMiB = (): number => process.resourceUsage().maxRSS / 1024;
 
 function matmulTable(title: string, results: readonly MatMulResult[]): string {
@@ -34,6 +56,96 @@ function epochRow(t: EpochTiming): string[] {
   return [t.fix ? 'wasm + fix' : 'wasm stock', fixed(t.secondsPerEpoch, 1), how, acc, String(t.tensorDelta)];
 }
 
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** (d) time-to-87 % in fresh processes, median of 3 seeds, and where a training step's time goes. */
+async function timeTo87Section(): Promise<unknown> {
+  const config = finalConfig();
+  const runs: TimeTo87Run[] = [];
+  for (const seed of [1, 2, 3]) runs.push(await timeTo87(seed, !quick));
+  const rows = runs.map((r) => {
+    const reached = r.epochs.find((e) => e.accuracy >= 0.87);
+    const perEpoch = median(r.epochs.map((e) => e.trainSeconds));
+    return [
+      String(r.seed),
+      fixed(r.secondsTo87 ?? NaN, 1),
+      reached === undefined ? 'never' : String(reached.epoch),
+      fixed(r.startupSeconds, 1),
+      fixed(perEpoch, 2),
+      fixed(median(r.epochs.map((e) => e.evalSeconds)), 2),
+      r.epochs.map((e) => (100 * e.accuracy).toFixed(2)).join(' '),
+    ];
+  });
+  const reachedAll = runs.every((r) => r.secondsTo87 !== undefined);
+  rows.push([
+    'median',
+    reachedAll ? fixed(median(runs.map((r) => r.secondsTo87!)), 1) : '—',
+    '',
+    fixed(median(runs.map((r) => r.startupSeconds)), 1),
+    fixed(median(runs.flatMap((r) => r.epochs.map((e) => e.trainSeconds))), 2),
+    '',
+    '',
+  ]);
+  console.log(
+    formatTable(
+      `(d) time to 87 % test accuracy from a fresh process, backend ${runs[0]?.backend ?? '?'}, reference finalConfig() ` +
+        `(${JSON.stringify(config)})${quick ? '' : '; training continues to the configured epochs'}`,
+      ['seed', 's to 87 %', 'epoch', 'startup s', 's / epoch', 'eval s', 'test accuracy after each epoch (%)'],
+      rows,
+    ),
+  );
+  console.log();
+  const breakdown = [];
+  for (const c of breakdownCases()) breakdown.push(stepBreakdown(c.label, c.config, quick ? 50 : 200));
+  console.log(
+    formatTable(
+      '(d) one training step: wall time, exclusive kernel time by group, and the rest (overhead), ms per step',
+      ['configuration', 'ms / step', 'kernels', 'matmul', 'transpose', 'other kernels', 'overhead', 'top kernels (ms)'],
+      breakdown.map((b) => [
+        b.label,
+        fixed(b.msPerStep, 2),
+        fixed(b.kernelsPerStep, 0),
+        fixed(b.matmulMs, 2),
+        fixed(b.transposeMs, 2),
+        fixed(b.otherKernelMs, 2),
+        fixed(b.overheadMs, 2),
+        b.topKernels,
+      ]),
+    ),
+  );
+  console.log();
+  return { runs, breakdown };
+}
+
+/** (e) the bonus comparison over several seeds. */
+function bonusSection(): unknown {
+  const config = enhancedConfig();
+  const runs = bonusMargins(quick ? [1, 2] : [1, 2, 3, 4, 5]);
+  const margins = runs.map((r) => 100 * (r.enhanced - r.plain));
+  console.log(
+    formatTable(
+      `(e) bonus: enhancedConfig() trained plain and enhanced, test accuracy (${JSON.stringify(config)})`,
+      ['seed', 'plain %', 'enhanced %', 'margin (points)', 'plain s', 'enhanced s'],
+      runs.map((r, i) => [
+        String(r.seed),
+        fixed(100 * r.plain, 2),
+        fixed(100 * r.enhanced, 2),
+        fixed(margins[i]!, 2),
+        fixed(r.plainSeconds, 1),
+        fixed(r.enhancedSeconds, 1),
+      ]),
+    ),
+  );
+  const mean = margins.reduce((a, b) => a + b, 0) / margins.length;
+  const sd = Math.sqrt(margins.reduce((a, m) => a + (m - mean) ** 2, 0) / Math.max(1, margins.length - 1));
+  console.log(`    margin: mean ${fixed(mean, 2)}, sd ${fixed(sd, 2)}, min ${fixed(Math.min(...margins), 2)} points\n`);
+  return runs;
+}
+
 async function main(): Promise<void> {
   const info = await selectBackend('wasm');
   announceBackend(info);
@@ -43,44 +155,53 @@ async function main(): Promise<void> {
       `node ${process.version}, tfjs ${tf.version.tfjs}, backend ${info.name} (${info.note})\n`,
   );
   const memory: string[][] = [['start', fixed(peakMiB(), 0)]];
+  const results: Record<string, unknown> = { quick, backend: info, cpus: cpus.length, sections: [...sections] };
 
-  const secondsPerCell = quick ? 0.25 : 1.5;
-  const square = benchMatMul(squareishCases(), secondsPerCell);
-  console.log(matmulTable('(a) wasm matmul throughput, median of 5 timed chunks', square));
-  console.log();
-  const mlpShapes = quick ? [] : benchMatMul(mlpCases(), secondsPerCell);
-  if (!quick) {
-    console.log(matmulTable('(a) the products of one 784-256-128-10 training step at batch 128', mlpShapes));
+  if (sections.has('matmul')) {
+    const secondsPerCell = quick ? 0.25 : 1.5;
+    const square = benchMatMul(squareishCases(), secondsPerCell);
+    console.log(matmulTable('(a) wasm matmul throughput, median of 5 timed chunks', square));
     console.log();
+    const mlpShapes = quick ? [] : benchMatMul(mlpCases(), secondsPerCell);
+    if (!quick) {
+      console.log(matmulTable('(a) the products of one 784-256-128-10 training step at batch 128', mlpShapes));
+      console.log();
+    }
+    memory.push(['after matmuls', fixed(peakMiB(), 0)]);
+    results.matmul = [...square, ...mlpShapes];
   }
-  memory.push(['after matmuls', fixed(peakMiB(), 0)]);
 
-  const train = loadFashionMnist('train');
-  const test = loadFashionMnist('test');
-  memory.push(['after loading Fashion-MNIST', fixed(peakMiB(), 0)]);
+  if (sections.has('epoch')) {
+    const train = loadFashionMnist('train');
+    const test = loadFashionMnist('test');
+    memory.push(['after loading Fashion-MNIST', fixed(peakMiB(), 0)]);
 
-  const withFix = timeEpoch(train, test, quick ? { fix: true, seed: 1, timedBatches: 100 } : { fix: true, seed: 1 });
-  memory.push(['after the epoch with the fix', fixed(peakMiB(), 0)]);
-  const stock = timeEpoch(train, test, { fix: false, seed: 1, timedBatches: quick ? 20 : 50 });
-  memory.push(['after the stock run', fixed(peakMiB(), 0)]);
+    const withFix = timeEpoch(train, test, quick ? { fix: true, seed: 1, timedBatches: 100 } : { fix: true, seed: 1 });
+    memory.push(['after the epoch with the fix', fixed(peakMiB(), 0)]);
+    const stock = timeEpoch(train, test, { fix: false, seed: 1, timedBatches: quick ? 20 : 50 });
+    memory.push(['after the stock run', fixed(peakMiB(), 0)]);
 
-  console.log(
-    formatTable(
-      `(b) Fashion-MNIST train (${train.count}), MLP 784-256-128-10 ReLU, softmax CE, Adam 1e-3, batch ${BATCH_SIZE}`,
-      ['kernels', 's / epoch', 'how measured', 'test accuracy', 'leaked tensors'],
-      [epochRow(withFix), epochRow(stock)],
-    ),
-  );
-  console.log(`    speed-up of the fix on the epoch: ${fixed(stock.secondsPerEpoch / withFix.secondsPerEpoch, 1)}×\n`);
-  console.log(formatTable('(c) peak resident set size (maxRSS)', ['after', 'MiB'], memory));
+    console.log(
+      formatTable(
+        `(b) Fashion-MNIST train (${train.count}), MLP 784-256-128-10 ReLU, softmax CE, Adam 1e-3, batch ${BATCH_SIZE}`,
+        ['kernels', 's / epoch', 'how measured', 'test accuracy', 'leaked tensors'],
+        [epochRow(withFix), epochRow(stock)],
+      ),
+    );
+    console.log(`    speed-up of the fix on the epoch: ${fixed(stock.secondsPerEpoch / withFix.secondsPerEpoch, 1)}×\n`);
+    console.log(formatTable('(c) peak resident set size (maxRSS)', ['after', 'MiB'], memory));
+    console.log();
+    results.epochs = [withFix, stock];
+  }
+
+  if (sections.has('time-to-87')) results.timeTo87 = await timeTo87Section();
+  if (sections.has('bonus')) results.bonus = bonusSection();
+  results.memory = memory;
 
   const resultsDir = path.join(REPO_ROOT, 'bench', 'results');
   await mkdir(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
-  await writeFile(
-    file,
-    JSON.stringify({ quick, backend: info, cpus: cpus.length, matmul: [...square, ...mlpShapes], epochs: [withFix, stock], memory }, null, 2),
-  );
+  await writeFile(file, JSON.stringify(results, null, 2));
   console.log(`\nraw numbers: ${path.relative(process.cwd(), file)}`);
 }
 

@@ -1,7 +1,7 @@
 import type { ImageDataset } from '#kit/data';
 import { Rng } from '#kit/rng';
 import { installWasmMatMulFix, tf, uninstallWasmMatMulFix } from '#kit/tf';
-import { accuracy, batchCount, mlp, trainBatches } from './train.ts';
+import { accuracy, batches, toExamples, trainStep } from '#kit/train';
 
 export const MLP_SIZES = [784, 256, 128, 10] as const;
 export const BATCH_SIZE = 128;
@@ -33,9 +33,25 @@ export interface EpochOptions {
   warmupBatches?: number;
 }
 
+/** A dense MLP with ReLU hidden layers and linear logits, Glorot-initialised from `rng`. */
+export function mlp(sizes: readonly number[], rng: Rng): tf.Sequential {
+  const model = tf.sequential();
+  for (let i = 1; i < sizes.length; i++) {
+    model.add(
+      tf.layers.dense({
+        ...(i === 1 ? { inputShape: [sizes[0]!] } : {}),
+        units: sizes[i]!,
+        activation: i === sizes.length - 1 ? 'linear' : 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: rng.seed() }),
+      }),
+    );
+  }
+  return model;
+}
+
 /**
- * Adam on softmax cross-entropy, 784-256-128-10 ReLU MLP, batch 128, in a seeded order.
- * Expects the wasm backend to be active; leaves the matmul fix installed.
+ * Adam on softmax cross-entropy, 784-256-128-10 ReLU MLP, batch 128, in a seeded order (the kit's
+ * training loop, `#kit/train`). Expects the wasm backend to be active; leaves the matmul fix installed.
  */
 export function timeEpoch(train: ImageDataset, test: ImageDataset, options: EpochOptions): EpochTiming {
   if (options.fix) installWasmMatMulFix();
@@ -44,18 +60,27 @@ export function timeEpoch(train: ImageDataset, test: ImageDataset, options: Epoc
   const tensorsBefore = tf.memory().numTensors;
   const model = mlp(MLP_SIZES, rng);
   const optimizer = tf.train.adam(LEARNING_RATE);
-  const order = rng.permutation(train.count);
-  const totalBatches = batchCount(train.count, BATCH_SIZE);
+  const source = batches(toExamples(train), { batchSize: BATCH_SIZE, seed: rng.seed(), oneHot: CLASSES });
+  const totalBatches = source.length;
 
   const whole = options.timedBatches === undefined;
   const warmupBatches = whole ? 0 : (options.warmupBatches ?? 3);
   const timedBatches = whole ? totalBatches : Math.min(options.timedBatches!, totalBatches - warmupBatches);
-  trainBatches(model, optimizer, train, order, BATCH_SIZE, 0, warmupBatches, CLASSES);
-  const start = performance.now();
-  const lastBatchLoss = trainBatches(model, optimizer, train, order, BATCH_SIZE, warmupBatches, timedBatches, CLASSES);
+  const last = warmupBatches + timedBatches - 1;
+  let start = performance.now();
+  let lastBatchLoss: number | undefined;
+  for (const batch of source) {
+    if (batch.index === warmupBatches) start = performance.now();
+    // Reading the loss forces a device→host copy; only the last one is needed here.
+    const step = trainStep(model, optimizer, batch, { readLoss: batch.index === last });
+    if (batch.index === last) {
+      lastBatchLoss = step.loss;
+      break;
+    }
+  }
   const timedSeconds = (performance.now() - start) / 1000;
 
-  const testAccuracy = accuracy(model, test, CLASSES);
+  const testAccuracy = accuracy(model, toExamples(test));
   model.dispose();
   optimizer.dispose();
   installWasmMatMulFix();

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ArgumentError, KitError } from '#kit/errors';
+import { reportDatasetRead } from './audit.ts';
 import { gunzipIfNeeded } from './gzip.ts';
 
 /**
@@ -74,6 +75,7 @@ export function parseIdx(bytes: Uint8Array, file: string, fix: string, expectedD
 
 /** Reads an IDX file from disk, gzip-compressed or raw (detected by the gzip magic number). */
 export function readIdx(file: string, expectedDims?: number): IdxArray {
+  reportDatasetRead(undefined, file);
   const fix = `Replace ${file} with a good copy.`;
   return parseIdx(gunzipIfNeeded(readFileSync(file), file, fix), file, fix, expectedDims);
 }

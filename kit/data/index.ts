@@ -49,3 +49,4 @@ export {
   type FileStatus,
 } from './download.ts';
 export { trainValSplit, subset, take, type SplitOptions } from './split.ts';
+export { watchDatasetReads, reportDatasetRead, isTestSplitFile, type DatasetFileRead, type DatasetReadListener } from './audit.ts';

@@ -1,6 +1,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ArgumentError, KitError } from '#kit/errors';
+import { reportDatasetRead } from './audit.ts';
 
 /**
  * NumPy's `.npy` format (https://numpy.org/devdocs/reference/generated/numpy.lib.format.html):
@@ -143,6 +144,7 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
 
 /** Reads a `.npy` file. */
 export function readNpy(file: string): NpyArray {
+  reportDatasetRead(undefined, file);
   return parseNpy(readFileSync(file), file);
 }
 

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { reportDatasetRead } from './audit.ts';
 import { gunzipIfNeeded } from './gzip.ts';
 import { fixFor, locateFile, type LocateOptions } from './locate.ts';
 import { datasetSpec, fileSpec, readManifest } from './manifest.ts';
@@ -31,6 +32,7 @@ export function readDatasetFile(name: string, fileName: string, options: ReadOpt
   const file = locateFile(name, fileName, options, debianPackage);
   const fix = fixFor(name, file, debianPackage);
   // Stat and read through one descriptor so the cache key describes exactly the bytes that were read.
+  reportDatasetRead(name, file);
   const fd = openSync(file, 'r');
   let raw: Buffer;
   let stat: Stats;

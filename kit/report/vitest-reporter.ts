@@ -70,13 +70,18 @@ export default class KitReporter implements Reporter {
   onTestModuleEnd(module: TestModule): void {
     const file = path.relative(REPO_ROOT, module.moduleId);
     const failures: string[] = [];
+    const skipNotes: string[] = [];
     let passed = 0;
     let failed = 0;
     let skipped = 0;
     for (const test of module.children.allTests()) {
       const result = test.result();
       if (result.state === 'passed') passed++;
-      else if (result.state === 'skipped') skipped++;
+      else if (result.state === 'skipped') {
+        skipped++;
+        // A test that skips itself says why (ctx.skip(note)): e.g. a dataset that is not installed.
+        if (result.note) skipNotes.push(`  ${paint('yellow', '↷')} ${testTitle(test)}\n      skipped: ${result.note}`);
+      }
       else if (result.state === 'failed') {
         failed++;
         const errors = (result.errors ?? []) as readonly TestErrorLike[];
@@ -99,6 +104,7 @@ export default class KitReporter implements Reporter {
     const skip = skipped > 0 ? paint('yellow', `, ${skipped} skipped`) : '';
     console.log(`${mark} ${file}  ${passed}/${total} passed${skip}`);
     for (const f of failures) console.log(f);
+    for (const n of skipNotes) console.log(n);
   }
 
   onTestRunEnd(

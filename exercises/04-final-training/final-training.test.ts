@@ -1,0 +1,147 @@
+/**
+ * Tests for exercise 04 (the final training run). The main test trains `finalConfig()` on all 60,000
+ * Fashion-MNIST training images and evaluates it once on the 10,000 test images: ≥ 87 % is required.
+ * The run is seeded (initialisation, batch order), so its verdict is the same every time on the same
+ * backend; the reference configuration's margin over several seeds is measured by
+ * `npm run bench -- --only time-to-87`.
+ *
+ * The table and the chart of the last 20 losses of that run are printed and saved
+ * (out/figures/04-final-training/last-20-losses.png), like the screenshot the homework asks for.
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadFashionMnist } from '#kit/data';
+import { ArgumentError } from '#kit/errors';
+import { figurePath, lineChart } from '#kit/figures';
+import { ready } from '#kit/tf';
+import { accuracy, selectExamples, toExamples, type Examples } from '#kit/train';
+import {
+  checkTestBudget,
+  finalConfig,
+  finalTraining,
+  LAST_ITERATIONS,
+  lossChartOptions,
+  lossTable,
+  type FinalRun,
+} from './final-training.ts';
+
+beforeAll(async () => {
+  await ready();
+});
+
+const SEED = 541;
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+let data: { train: Examples; test: Examples } | undefined;
+/** The whole training split (= the tuning's train + validation parts) and the test split, centred. */
+function fashion(): { train: Examples; test: Examples } {
+  data ??= {
+    train: toExamples(loadFashionMnist('train'), { scale: 'centered' }),
+    test: toExamples(loadFashionMnist('test'), { scale: 'centered' }),
+  };
+  return data;
+}
+
+let run: FinalRun | undefined;
+/** The final run, once for the tests that look at it. */
+function finalRun(): FinalRun {
+  if (run === undefined) {
+    const config = finalConfig();
+    checkTestBudget(config, 60_000, 'finalConfig()');
+    const { train, test } = fashion();
+    run = finalTraining(config, train, test, { seed: SEED, progress: '04 final run' });
+  }
+  return run;
+}
+
+describe('finalConfig', () => {
+  it('has 3, 4 or 5 hidden layers and fits the test budget', () => {
+    const config = finalConfig();
+    expect([3, 4, 5]).toContain(config.layers);
+    expect(() => {
+      checkTestBudget(config, 60_000, 'finalConfig()');
+    }).not.toThrow();
+  });
+});
+
+describe('final run', () => {
+  it('reaches ≥ 87 % accuracy on the 10,000 test images after training on all 60,000 training images (and reports it honestly)', () => {
+    const r = finalRun();
+    const { test } = fashion();
+    const measured = accuracy(r.model, test);
+    console.log(`04 final run: test accuracy ${(100 * measured).toFixed(2)} % (finalConfig: ${JSON.stringify(finalConfig())})`);
+    expect(r.testAccuracy).toBe(measured);
+    expect(measured).toBeGreaterThanOrEqual(0.87);
+  });
+
+  it(`records the training loss of the last ${String(LAST_ITERATIONS)} iterations (mini-batches), shows them as a table and saves their chart`, async () => {
+    const r = finalRun();
+    const config = finalConfig();
+    const stepsPerEpoch = Math.ceil(60_000 / config.batchSize);
+    expect(r.iterations).toBe(config.epochs * stepsPerEpoch);
+    expect(r.lastLosses).toHaveLength(LAST_ITERATIONS);
+    expect(r.firstIteration).toBe(r.iterations - LAST_ITERATIONS + 1);
+    expect(r.epochLosses).toHaveLength(config.epochs);
+    expect(r.epochLosses.at(-1)!).toBeLessThan(r.epochLosses[0]!);
+    // Mini-batch losses, not epoch means: they scatter around the last epoch's mean.
+    const mean = r.lastLosses.reduce((a, b) => a + b, 0) / r.lastLosses.length;
+    expect(mean).toBeGreaterThan(0.5 * r.epochLosses.at(-1)!);
+    expect(mean).toBeLessThan(2 * r.epochLosses.at(-1)!);
+    expect(new Set(r.lastLosses).size).toBeGreaterThan(LAST_ITERATIONS / 2);
+    const table = lossTable(r.lastLosses, r.firstIteration);
+    console.log(`04 final run: the last ${String(LAST_ITERATIONS)} training losses\n${table}`);
+    const file = await lineChart(lossChartOptions(r.lastLosses, r.firstIteration)).save(
+      figurePath('04-final-training', 'last-20-losses'),
+    );
+    console.log(`04 final run: chart saved to ${file}`);
+    expect([...readFileSync(file).subarray(0, 8)]).toEqual(PNG_SIGNATURE);
+  });
+});
+
+describe('finalTraining on a small set', () => {
+  it('keeps exactly the last lastN losses with their iteration numbers, reproducibly, and evaluates on the test set it is given', () => {
+    const small = { ...fashion(), train: selectExamples(fashion().train, Array.from({ length: 300 }, (_, i) => i)) };
+    const testPart = selectExamples(fashion().test, Array.from({ length: 500 }, (_, i) => i));
+    const config = { ...finalConfig(), batchSize: 64, epochs: 2 };
+    const all = finalTraining(config, small.train, testPart, { seed: 3, lastN: 20, progress: false });
+    // 2 epochs × ⌈300/64⌉ = 10 iterations: fewer than 20, so all of them.
+    expect(all.iterations).toBe(10);
+    expect(all.lastLosses).toHaveLength(10);
+    expect(all.firstIteration).toBe(1);
+    expect(all.testAccuracy).toBe(accuracy(all.model, testPart));
+    const tail = finalTraining(config, small.train, testPart, { seed: 3, lastN: 4, progress: false });
+    expect(tail.firstIteration).toBe(7);
+    expect(tail.lastLosses).toEqual(all.lastLosses.slice(6));
+    for (const r of [all, tail]) r.model.dispose();
+    expect(() => finalTraining(config, small.train, testPart, { seed: 3, lastN: 0, progress: false })).toThrow(/lastN/);
+    expect(() => finalTraining(config, small.train, { ...testPart, count: 0, x: new Float32Array(0) }, { seed: 3 })).toThrow(ArgumentError);
+  });
+});
+
+describe('lossTable and lossChartOptions', () => {
+  const losses = [0.31234, 0.29871, 0.30555];
+
+  it('lossTable has a header and one row per iteration: its number and the loss to 4 decimals', () => {
+    const table = lossTable(losses, 1001);
+    const lines = table.split('\n').filter((l) => l.trim() !== '');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/iteration/i);
+    expect(lines[0]).toMatch(/loss/i);
+    losses.forEach((loss, i) => {
+      expect(lines[i + 1]!.trim().split(/\s+/)).toEqual([String(1001 + i), loss.toFixed(4)]);
+    });
+    expect(() => lossTable(losses, 0)).toThrow(ArgumentError);
+  });
+
+  it('lossChartOptions draws the losses against their iteration numbers, with a title and axis labels', () => {
+    const options = lossChartOptions(losses, 41);
+    expect(options.series).toHaveLength(1);
+    expect(Array.from(options.series[0]!.x ?? [])).toEqual([41, 42, 43]);
+    expect(Array.from(options.series[0]!.y)).toEqual(losses);
+    expect(options.title).toMatch(/3/);
+    expect(options.xLabel).toMatch(/iteration/i);
+    expect(options.yLabel).toMatch(/loss/i);
+    const png = lineChart(options).png();
+    expect([...png.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
+  });
+});
