@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { KitError } from '#kit/errors';
 import { discoverExercises } from './exercises.ts';
+import { importsOf } from './policy.ts';
 import type { PointsTable } from '../../scripts/progress-points.ts';
 
 export interface PlannedFile {
@@ -49,17 +50,56 @@ export function stripOmitted(markdown: string): string {
   return markdown.replace(/<!-- release:omit -->[^]*?<!-- \/release:omit -->\n?/g, '').replace(/\n{3,}/g, '\n\n');
 }
 
-/** The scripts students run. */
-export const STUDENT_SCRIPTS: Record<string, string> = {
-  test: 'vitest run --dir exercises',
-  watch: 'vitest --dir exercises',
-  progress: 'tsx scripts/progress.ts',
-  hint: 'tsx scripts/hint.ts',
-  data: 'tsx scripts/data.ts',
-  typecheck: 'tsc --noEmit',
-  lint: 'eslint .',
-};
-const STUDENT_SCRIPT_FILES = ['scripts/data.ts', 'scripts/progress.ts', 'scripts/progress-points.ts', 'scripts/hint.ts', 'scripts/vitest-json.ts'];
+/** Scripts of package.json that are the instructor's alone (the rest ship, with the files they run). */
+export const INSTRUCTOR_SCRIPTS = new Set(['verify', 'build:exercises', 'bench', 'grade', 'package:gradescope', 'release']);
+/** What `npm run progress` and `hint` need besides themselves. */
+const STUDENT_SCRIPT_FILES = ['scripts/progress-points.ts', 'scripts/vitest-json.ts'];
+
+/**
+ * The release's scripts: every script of package.json but the instructor's, as long as what it runs
+ * ships (a `tsx <file>` under scripts/ or exercises/); returns the scripts and the scripts/ files
+ * they need, relative imports followed.
+ */
+export function studentScripts(root: string, scripts: Record<string, string>): { scripts: Record<string, string>; files: string[] } {
+  const kept: Record<string, string> = {};
+  const files = new Set<string>(STUDENT_SCRIPT_FILES.filter((f) => fs.existsSync(path.join(root, f))));
+  for (const [name, command] of Object.entries(scripts)) {
+    if (INSTRUCTOR_SCRIPTS.has(name)) continue;
+    const m = /^tsx\s+(\S+\.ts)\b/.exec(command);
+    if (m === null) {
+      kept[name] = command;
+      continue;
+    }
+    const file = m[1]!;
+    if (file.startsWith('exercises/')) kept[name] = command;
+    else if (file.startsWith('scripts/') && fs.existsSync(path.join(root, file))) {
+      kept[name] = command;
+      files.add(file);
+    }
+  }
+  // Follow relative imports of the scripts we ship (their helpers).
+  const queue = [...files];
+  while (queue.length > 0) {
+    const f = queue.pop()!;
+    for (const spec of importsOf(fs.readFileSync(path.join(root, f), 'utf8'), f)) {
+      if (!spec.startsWith('.')) continue;
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(f), spec));
+      if (target.startsWith('scripts/') && !files.has(target) && fs.existsSync(path.join(root, target))) {
+        files.add(target);
+        queue.push(target);
+      }
+    }
+  }
+  return { scripts: kept, files: [...files].sort() };
+}
+
+/**
+ * A shipped script may name the reference files for their types (`typeof import('../solutions/…')`);
+ * the stubs have the same signatures, and the release has no solutions/: point it at exercises/.
+ */
+export function withoutSolutionImports(text: string): string {
+  return text.replace(/(['"])\.\.\/solutions\//g, '$1../exercises/');
+}
 
 /** Exercise stubs (regenerated from solutions/ when it is there) and the other files of exercises/. */
 function exerciseFiles(root: string): PlannedFile[] {
@@ -92,7 +132,8 @@ export function pointsTable(root: string): PointsTable {
 
 export function releasePlan(root: string): PlannedFile[] {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
-  pkg['scripts'] = STUDENT_SCRIPTS;
+  const student = studentScripts(root, (pkg['scripts'] ?? {}) as Record<string, string>);
+  pkg['scripts'] = student.scripts;
   const plan: PlannedFile[] = [
     { rel: 'package.json', content: `${JSON.stringify(pkg, null, 2)}\n` },
     { rel: 'README.md', content: stripOmitted(fs.readFileSync(path.join(root, 'README.md'), 'utf8')) },
@@ -103,7 +144,7 @@ export function releasePlan(root: string): PlannedFile[] {
   }
   for (const rel of walk(root, 'kit', (r) => isTest(r) || inFixtures(r))) plan.push({ rel, from: path.join(root, rel) });
   for (const rel of walk(root, 'data', (r) => r.endsWith('.partial') || r.endsWith('.tmp'))) plan.push({ rel, from: path.join(root, rel) });
-  for (const rel of STUDENT_SCRIPT_FILES) plan.push({ rel, from: path.join(root, rel) });
+  for (const rel of student.files) plan.push({ rel, content: withoutSolutionImports(fs.readFileSync(path.join(root, rel), 'utf8')) });
   plan.push(...exerciseFiles(root));
   return plan;
 }
@@ -136,12 +177,16 @@ export function writePlan(plan: readonly PlannedFile[], dest: string): void {
 export function checkRelease(dest: string, root: string): string[] {
   const problems: string[] = [];
   for (const d of ['solutions', 'grading']) if (fs.existsSync(path.join(dest, d))) problems.push(`${d}/ is in the release`);
-  const solutionTexts = new Set(walk(root, 'solutions', () => false).map((rel) => fs.readFileSync(path.join(root, rel), 'utf8')));
+  // Reference files with something to hide (a solution region); one without is its own stub.
+  const solutionTexts = new Set(walk(root, 'solutions', () => false)
+    .map((rel) => fs.readFileSync(path.join(root, rel), 'utf8'))
+    .filter((text) => text.includes('// BEGIN SOLUTION')));
   for (const rel of walk(dest, '', () => false)) {
     if (rel.includes('.hidden.') || rel.endsWith('rubric.json')) problems.push(`${rel} is a hidden test or a rubric`);
     if (!rel.endsWith('.ts')) continue;
     const text = fs.readFileSync(path.join(dest, rel), 'utf8');
     if (rel.startsWith('exercises/') && /\/\/ (BEGIN|END) SOLUTION/.test(text)) problems.push(`${rel} holds a solution region`);
+    if (/['"](\.\.?\/)+solutions\//.test(text)) problems.push(`${rel} refers to a file in solutions/`);
     if (solutionTexts.has(text)) problems.push(`${rel} is a copy of a reference solution`);
   }
   return problems;

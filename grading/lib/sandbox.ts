@@ -82,7 +82,7 @@ export function detectSandbox(requested: SandboxMode = 'auto'): Sandbox {
   s.dropUser = isRoot && has('setpriv');
   s.prlimit = has('prlimit');
   s.notes.push(s.dropUser
-    ? `user: tests run as an unprivileged user (uid ${uidBase}+slot) that cannot write the workspace`
+    ? `user: tests run as an unprivileged user of their own (uids from ${uidBase}) that cannot write the workspace`
     : `user: tests run as the grader's own user (${isRoot ? 'setpriv missing' : 'not root'}); a submission can write what the grader can`);
   if (mode === 'auto') cached = s;
   return s;

@@ -51,11 +51,17 @@ describe('the student release (npm run release)', () => {
   it('holds no solutions, hidden tests, rubric or grader, and only the student scripts', () => {
     const list = files(dest).filter((f) => !f.startsWith('node_modules'));
     expect(list.filter((f) => /^(solutions|grading|bench|\.ci)\//.test(f) || f.includes('.hidden.') || f.endsWith('rubric.json'))).toEqual([]);
-    expect(list.filter((f) => f.startsWith('scripts/'))).toEqual([
-      'scripts/data.ts', 'scripts/hint.ts', 'scripts/progress-points.ts', 'scripts/progress.ts', 'scripts/vitest-json.ts',
-    ]);
+    const scripts = list.filter((f) => f.startsWith('scripts/'));
+    expect(scripts).toEqual(expect.arrayContaining(['scripts/data.ts', 'scripts/hint.ts', 'scripts/progress-points.ts', 'scripts/progress.ts', 'scripts/vitest-json.ts']));
+    expect(scripts.filter((f) => /(verify|grade|release|package-gradescope|build-exercises)\.ts$/.test(f) || f.endsWith('.test.ts'))).toEqual([]);
     const pkg = JSON.parse(fs.readFileSync(path.join(dest, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(Object.keys(pkg.scripts).sort()).toEqual(['data', 'hint', 'lint', 'progress', 'test', 'typecheck', 'watch']);
+    expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(['data', 'hint', 'lint', 'progress', 'test', 'typecheck', 'watch']));
+    for (const s of ['verify', 'build:exercises', 'bench', 'grade', 'package:gradescope', 'release']) expect(pkg.scripts[s]).toBeUndefined();
+    // Every script left runs a file that ships.
+    for (const command of Object.values(pkg.scripts)) {
+      const file = /^tsx\s+(\S+)/.exec(command)?.[1];
+      if (file !== undefined) expect(fs.existsSync(path.join(dest, file)), command).toBe(true);
+    }
     for (const f of list.filter((x) => x.startsWith('exercises/') && x.endsWith('.ts'))) {
       expect(fs.readFileSync(path.join(dest, f), 'utf8'), f).not.toMatch(/BEGIN SOLUTION/);
     }
