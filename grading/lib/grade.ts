@@ -143,7 +143,9 @@ export class Grader {
     this.#uidPool = new UidPool(this.sandbox.uidBase);
     this.uids = this.sandbox.dropUser ? this.#uidPool.claim(jobs) : [];
     this.#ownTmp = options.tmpDir === undefined;
-    this.#tmpBase = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'dlkit-grade-'));
+    // Short names on purpose: the tests' temporary folder lives under it, and a Unix socket path there
+    // (Chromium's, in 08's browser test) must stay under 108 bytes.
+    this.#tmpBase = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'dlkit-g-'));
     // The run users must be able to reach their run folders, not to list their neighbours.
     fs.chmodSync(this.#tmpBase, 0o711);
     this.#gradable = wanted.filter((e) => e.rubric !== undefined).map((e) => ({ exercise: e, rubric: e.rubric!, tests: [] }));

@@ -69,6 +69,11 @@ export interface RunOutcome {
 }
 
 const LOG_CAP = 32 * 1024;
+/**
+ * RLIMIT_NPROC of the run user: it counts threads, and a headless Chromium (08's browser test) with
+ * its helpers runs several hundred; a fork bomb still stops here.
+ */
+const MAX_TASKS = 2048;
 /** Kit settings passed from the grader's environment to the tests. */
 const PASSED_ENV = ['KIT_BACKEND', 'KIT_CHROMIUM', 'KIT_REQUIRE_BROWSER'];
 
@@ -184,14 +189,14 @@ export async function runExercise(req: RunRequest): Promise<RunOutcome> {
   const { sandbox } = req;
   const uid = sandbox.dropUser ? req.uid : undefined;
   if (uid !== undefined) killUser(uid); // leftovers of an earlier run in this slot
-  const R = fs.mkdtempSync(path.join(req.tmpBase, `run-${req.exercise.id}-`));
-  const P = fs.mkdtempSync(path.join(req.tmpBase, 'private-'));
+  const R = fs.mkdtempSync(path.join(req.tmpBase, `r${req.exercise.id.slice(0, 2)}-`));
+  const P = fs.mkdtempSync(path.join(req.tmpBase, 'p-'));
   fs.chmodSync(P, 0o700);
   try {
     buildRunWorkspace(req, R, uid);
     const all = [...req.exercise.publicTests, ...req.exercise.hiddenTests];
     const files = (req.only === undefined ? all : all.filter((f) => req.only!.some((t) => t.file === f))).map((f) => path.join(R, f));
-    const wrapper = workerWrapperScript(sandbox, { uid, gid: uid, maxFileBytes: 1024 ** 3, maxProcesses: 256 });
+    const wrapper = workerWrapperScript(sandbox, { uid, gid: uid, maxFileBytes: 1024 ** 3, maxProcesses: MAX_TASKS });
     let workerNode: string | undefined;
     if (wrapper !== undefined) {
       workerNode = path.join(P, 'worker-node.sh');
@@ -215,6 +220,7 @@ export async function runExercise(req: RunRequest): Promise<RunOutcome> {
         KIT_OUT_DIR: path.join(R, '.sandbox', 'out'),
         KIT_PROGRESS: '0',
         DLKIT_PROGRESS_FILE: path.join(R, '.sandbox', 'progress.jsonl'),
+        ...(process.env['DLKIT_WORKER_DEBUG'] ? { DEBUG: process.env['DLKIT_WORKER_DEBUG'] } : {}),
       },
       seed: req.seed,
       ...(workerNode === undefined ? {} : { workerNode }),
@@ -246,7 +252,14 @@ export async function runExercise(req: RunRequest): Promise<RunOutcome> {
     } else {
       [cmd, ...args] = runnerArgs as [string, ...string[]];
     }
-    return await supervise({ cmd, args, cwd: R, env, uid, limits: req.limits, resultsFile: spec.resultsFile, t0 });
+    const outcome = await supervise({ cmd, args, cwd: R, env, uid, limits: req.limits, resultsFile: spec.resultsFile, t0 });
+    const logDir = process.env['DLKIT_RUN_LOG_DIR'];
+    if (logDir !== undefined && logDir !== '') {
+      // For an instructor chasing a crash: what the run printed (untrusted), one file per run.
+      fs.mkdirSync(logDir, { recursive: true });
+      fs.writeFileSync(path.join(logDir, `${path.basename(R)}.log`), outcome.log);
+    }
+    return outcome;
   } finally {
     if (uid !== undefined) {
       killUser(uid);
