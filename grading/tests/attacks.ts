@@ -279,8 +279,9 @@ try {
     },
     {
       name: 'env-tamper',
-      what: 'points KIT_TARGET at the solutions and changes the backend from inside the test process',
+      what: 'points KIT_TARGET at the solutions, changes the backend from inside the test process, and fixes Math.random at 0.5',
       files: wrongAll(`
+Math.random = () => 0.5;
 process.env['KIT_TARGET'] = 'solutions';
 process.env['KIT_BACKEND'] = 'cpu';
 process.env['VITEST_POOL_ID'] = '0';
