@@ -17,7 +17,7 @@ import { BATCH_SIZE, timeEpoch, type EpochTiming } from './mlp-epoch.ts';
 import { fixed, formatTable } from './table.ts';
 import { bonusMargins } from './bonus.ts';
 import { breakdownCases, stepBreakdown, timeTo87, type TimeTo87Run } from './time-to-87.ts';
-import { enhancedConfig, finalConfig } from '../solutions/04-final-training/final-training.ts';
+import { enhancedConfig, finalConfig, FLOPS, forwardMultiplyAdds, STEP_SECONDS } from '../solutions/04-final-training/final-training.ts';
 
 const quick = process.argv.includes('--quick');
 const SECTIONS = ['matmul', 'epoch', 'time-to-87', 'bonus'] as const;
@@ -117,7 +117,16 @@ async function timeTo87Section(): Promise<unknown> {
       ]),
     ),
   );
-  console.log();
+  // The budget formula of exercise 04 (estimateTrainingSeconds) in these terms: the tiny SGD network's
+  // step is the fixed cost, the reference network's extra time per step is its arithmetic.
+  const reference = breakdown[0]!;
+  const tiny = breakdown[2]!;
+  const flopsPerStep = 6 * forwardMultiplyAdds(config, 784) * config.batchSize;
+  console.log(
+    `    implied by these steps: fixed cost ≈ ${fixed(tiny.msPerStep, 2)} ms per step, arithmetic ≈ ` +
+      `${fixed(flopsPerStep / ((reference.msPerStep - tiny.msPerStep) / 1000) / 1e9, 1)} GFLOP/s ` +
+      `(exercise 04's budget formula assumes ${fixed(STEP_SECONDS * 1000, 1)} ms and ${fixed(FLOPS / 1e9, 0)} GFLOP/s)\n`,
+  );
   return { runs, breakdown };
 }
 

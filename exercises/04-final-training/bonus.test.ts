@@ -4,7 +4,8 @@
  *
  * The comparison trains `enhancedConfig()` twice on all 60,000 training images — as the plain
  * network (`buildMlp`) and as the enhanced one — with the same seed and budget, and compares the two
- * accuracies on the 10,000 test images. Both runs happen with Math.random replaced by a seeded
+ * accuracies on the 10,000 test images: the enhanced one must lead by half a point, and must really be
+ * enhanced (batch-norm, dropout or another activation). Both runs happen with Math.random replaced by a seeded
  * generator, so even a network that (against the instructions) uses tfjs's unseeded dropout is graded
  * the same way every time. The reference configuration's margin over several seeds is measured by
  * `npm run bench -- --only bonus`.
@@ -23,6 +24,12 @@ beforeAll(async () => {
 });
 
 const SEED = 542;
+/**
+ * Required lead of the enhanced network: half a point (50 of the 10,000 test images). Two networks that
+ * differ only in rounding (a fused and an unfused ReLU) end up a few tenths of a point apart either
+ * way; a real enhancement leads by more (the reference: 1.4–2.3 points over the seeds measured).
+ */
+const MARGIN = 0.005;
 
 const activations: Record<Activation, (z: number) => number> = {
   relu: (z) => Math.max(0, z),
@@ -138,8 +145,12 @@ describe('bonus', () => {
     }).not.toThrow();
   });
 
-  it('the enhanced network beats the plain one on the 10,000 test images (same configuration, seed and budget)', () => {
+  it(`the enhanced network beats the plain one on the 10,000 test images by at least ${String(100 * MARGIN)} points (same configuration, seed and budget)`, () => {
     const config = enhancedConfig();
+    expect(
+      config.batchNorm || config.dropout > 0 || config.activation !== 'relu',
+      'enhancedConfig() turns no enhancement on (batchNorm, dropout or another activation)',
+    ).toBe(true);
     checkTestBudget(config, 60_000, 'enhancedConfig()', true);
     const { train, test } = fashion();
     const plainAccuracy = withSeededMathRandom(SEED, () => {
@@ -158,6 +169,6 @@ describe('bonus', () => {
       `04 bonus: plain ${(100 * plainAccuracy).toFixed(2)} %, enhanced ${(100 * enhancedAccuracy).toFixed(2)} % ` +
         `(${JSON.stringify(config)})`,
     );
-    expect(enhancedAccuracy).toBeGreaterThan(plainAccuracy);
+    expect(enhancedAccuracy).toBeGreaterThan(plainAccuracy + MARGIN);
   });
 });

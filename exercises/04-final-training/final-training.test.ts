@@ -82,7 +82,7 @@ describe('final run', () => {
     expect(r.lastLosses).toHaveLength(LAST_ITERATIONS);
     expect(r.firstIteration).toBe(r.iterations - LAST_ITERATIONS + 1);
     expect(r.epochLosses).toHaveLength(config.epochs);
-    expect(r.epochLosses.at(-1)!).toBeLessThan(r.epochLosses[0]!);
+    if (config.epochs > 1) expect(r.epochLosses.at(-1)!).toBeLessThan(r.epochLosses[0]!);
     // Mini-batch losses, not epoch means: they scatter around the last epoch's mean.
     const mean = r.lastLosses.reduce((a, b) => a + b, 0) / r.lastLosses.length;
     expect(mean).toBeGreaterThan(0.5 * r.epochLosses.at(-1)!);
@@ -102,7 +102,7 @@ describe('finalTraining on a small set', () => {
   it('keeps exactly the last lastN losses with their iteration numbers, reproducibly, and evaluates on the test set it is given', () => {
     const small = { ...fashion(), train: selectExamples(fashion().train, Array.from({ length: 300 }, (_, i) => i)) };
     const testPart = selectExamples(fashion().test, Array.from({ length: 500 }, (_, i) => i));
-    const config = { ...finalConfig(), batchSize: 64, epochs: 2 };
+    const config = { layers: 3, units: 32, learningRate: 0.001, batchSize: 64, epochs: 2, l2: 0, optimizer: 'adam' as const };
     const all = finalTraining(config, small.train, testPart, { seed: 3, lastN: 20, progress: false });
     // 2 epochs × ⌈300/64⌉ = 10 iterations: fewer than 20, so all of them.
     expect(all.iterations).toBe(10);

@@ -35,11 +35,11 @@ export const LAST_ITERATIONS = 20;
  */
 export const TEST_BUDGET_SECONDS = 60;
 /** Fixed cost of one optimizer step on the reference machine (tfjs-layers, autodiff and kernel launches). */
-export const STEP_SECONDS = 0.004;
+export const STEP_SECONDS = 0.003;
 /** Extra fixed cost per step and hidden layer for batch normalisation and dropout (bonus networks). */
 export const ENHANCED_LAYER_STEP_SECONDS = 0.0015;
 /** Effective floating-point operations per second of the wasm matmuls on the reference machine. */
-export const FLOPS = 25e9;
+export const FLOPS = 40e9;
 
 /** Multiply-adds of one forward pass of one example through the MLP the config describes. */
 export function forwardMultiplyAdds(config: Pick<MlpConfig, 'layers' | 'units'>, inputDim: number, outputDim = CLASSES): number {

@@ -10,10 +10,12 @@ import {
   concatExamples,
   evaluateClassifier,
   meanCrossEntropy,
+  seededDropout,
   selectExamples,
   toExamples,
   train,
   trainStep,
+  withSeededMathRandom,
   type Batch,
   type Examples,
 } from './index.ts';
@@ -291,5 +293,46 @@ describe('training loop', () => {
     expect(a.records[2]!.acc).toBeGreaterThan(0.5);
     expect(run(1).weights).toEqual(a.weights);
     expect(run(2).weights).not.toEqual(a.weights);
+  });
+});
+
+describe('seededDropout and withSeededMathRandom', () => {
+  it('draws a fresh mask at every training call, the same sequence for the same seed, and is the identity in inference', () => {
+    const make = (seed: number): tf.Sequential =>
+      tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 64, kernelInitializer: 'ones' }), seededDropout({ rate: 0.5, seed })] });
+    const a = make(3);
+    const b = make(3);
+    const c = make(4);
+    const x = tf.ones([2, 4]);
+    const run = (m: tf.LayersModel, training: boolean): Float32Array =>
+      tf.tidy(() => (m.apply(x, { training }) as tf.Tensor).dataSync() as Float32Array);
+    const a1 = run(a, true);
+    const a2 = run(a, true);
+    expect(a2).not.toEqual(a1);
+    expect(run(b, true)).toEqual(a1);
+    expect(run(b, true)).toEqual(a2);
+    expect(run(c, true)).not.toEqual(a1);
+    // Kept units are scaled by 1/(1 − rate); about half are dropped.
+    expect(new Set(a1)).toEqual(new Set([0, 8]));
+    expect(run(a, false)).toEqual(new Float32Array(128).fill(4));
+    expect(() => seededDropout({ rate: 1, seed: 1 })).toThrow(ArgumentError);
+    for (const m of [a, b, c]) m.dispose();
+    x.dispose();
+  });
+
+  it('withSeededMathRandom makes Math.random reproducible inside, restores it after (also on throw), and refuses async functions', () => {
+    const original = Math.random;
+    const draw = (): number[] => [Math.random(), Math.random()];
+    expect(withSeededMathRandom(5, draw)).toEqual(withSeededMathRandom(5, draw));
+    expect(withSeededMathRandom(5, draw)).not.toEqual(withSeededMathRandom(6, draw));
+    expect(Math.random).toBe(original);
+    expect(() =>
+      withSeededMathRandom(1, () => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(Math.random).toBe(original);
+    expect(() => withSeededMathRandom(1, () => Promise.resolve(1))).toThrow(/synchronous/);
+    expect(Math.random).toBe(original);
   });
 });

@@ -1,0 +1,268 @@
+/**
+ * Exercise 06, parts 1–3: the hinge loss, the labels, the data. Exact checks (hand-computed values,
+ * float32 arithmetic compared far above rounding error); training is in train.test.ts and
+ * fashion-mnist.test.ts / cifar.test.ts.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeCifarBatch, loadFashionMnist, parseCifarBatch, trainValSplit, type ImageDataset } from '#kit/data';
+import { ArgumentError } from '#kit/errors';
+import { Rng } from '#kit/rng';
+import { ready, tf } from '#kit/tf';
+import {
+  channelStats,
+  normalize,
+  predictTargets,
+  prepareSvmData,
+  selectClasses,
+  SVMLoss,
+  svmLoss,
+  svmTargets,
+} from './svm.ts';
+
+/** Positions where two equally long arrays differ (a count, not a diff: vitest's diff of thousands of numbers is slow). */
+function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Math.max(a.length, b.length);
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  return n;
+}
+
+beforeAll(async () => {
+  await ready();
+});
+
+const value = (t: tf.Tensor): number => {
+  const v = t.dataSync()[0]!;
+  t.dispose();
+  return v;
+};
+const loss = (C: number, prediction: number[] | number[][], target: number[]): number =>
+  tf.tidy(() => value(new SVMLoss(C).apply(tf.tensor(prediction), tf.tensor1d(target))));
+
+/** Per-channel mean and population std of the [0, 1]-scaled pixels, in float64, computed here. */
+function stats(x: ArrayLike<number>, channels: number): { mean: number[]; std: number[] } {
+  const mean: number[] = [];
+  const std: number[] = [];
+  for (let c = 0; c < channels; c++) {
+    let s = 0;
+    let n = 0;
+    for (let i = c; i < x.length; i += channels) {
+      s += x[i]!;
+      n++;
+    }
+    const m = s / n;
+    let ss = 0;
+    for (let i = c; i < x.length; i += channels) ss += (x[i]! - m) ** 2;
+    mean.push(m);
+    std.push(Math.sqrt(ss / n));
+  }
+  return { mean, std };
+}
+
+/** A small colour dataset whose three channels have clearly different statistics, labels cycling 5, 6, 7. */
+function colourFixture(count: number, rows = 4, cols = 4, seed = 1): ImageDataset {
+  const rng = new Rng(seed);
+  const images = new Uint8Array(count * rows * cols * 3);
+  for (let i = 0; i < images.length; i++) {
+    const c = i % 3;
+    images[i] = c === 0 ? rng.int(0, 255) : c === 1 ? rng.int(100, 140) : rng.int(0, 60);
+  }
+  const labels = Uint8Array.from({ length: count }, (_, i) => 5 + (i % 3));
+  return { images, labels, count, rows, cols, channels: 3 };
+}
+
+describe('SVMLoss (3 pts): C · mean(max(0, 1 − y·ŷ))', () => {
+  it('matches hand-computed values', () => {
+    // Margins y·ŷ = 2, 0.5, −1, 0 → hinge 0, 0.5, 2, 1 → mean 0.875.
+    expect(loss(1, [2, 0.5, -1, 0], [1, 1, 1, -1])).toBeCloseTo(0.875, 6);
+    // Right side of the margin everywhere: no loss.
+    expect(loss(1, [1, 3, -1, -2.5], [1, 1, -1, -1])).toBe(0);
+    // One example exactly on the wrong side: 1 − (−1)(0.25) = 1.25.
+    expect(loss(1, [0.25], [-1])).toBeCloseTo(1.25, 6);
+  });
+
+  it('takes the model\'s [n, 1] output as well as [n] (no n × n broadcast)', () => {
+    expect(loss(1, [[2], [0.5], [-1], [0]], [1, 1, 1, -1])).toBeCloseTo(0.875, 6);
+    // The broadcast mistake (prediction [n, 1] times target [n]) averages all 16 pairs yⱼ·ŷᵢ: 1.0 here.
+  });
+
+  it('is a mean, not a sum: repeating the batch leaves the loss unchanged', () => {
+    const once = loss(1, [0.3, -0.2, 1.5], [1, 1, -1]);
+    const twice = loss(1, [0.3, -0.2, 1.5, 0.3, -0.2, 1.5], [1, 1, -1, 1, 1, -1]);
+    expect(once).toBeCloseTo((0.7 + 1.2 + 2.5) / 3, 6);
+    expect(twice).toBeCloseTo(once, 6);
+  });
+
+  it('scales linearly with C, and svmLoss(C) computes the same as new SVMLoss(C).apply', () => {
+    const base = loss(1, [0.3, -0.2, 1.5], [1, 1, -1]);
+    for (const C of [0.01, 0.1, 2, 10]) expect(loss(C, [0.3, -0.2, 1.5], [1, 1, -1])).toBeCloseTo(C * base, 5);
+    const f = svmLoss(0.5);
+    expect(tf.tidy(() => value(f(tf.tensor1d([0.3, -0.2, 1.5]), tf.tensor1d([1, 1, -1]))))).toBeCloseTo(0.5 * base, 6);
+    expect(new SVMLoss(0.5).C).toBe(0.5);
+  });
+
+  it('has the analytic sub-gradient: ∂/∂ŷᵢ = −C·yᵢ/n where yᵢŷᵢ < 1, else 0; ∂/∂w = −(C/n) Σ yᵢxᵢ over those (tf.grad)', () => {
+    const rng = new Rng(11);
+    const n = 50;
+    const d = 7;
+    const C = 0.7;
+    // Scores away from the kink y·ŷ = 1, so the sub-gradient is the gradient.
+    const yhat = Array.from({ length: n }, () => {
+      let v = rng.normal(0, 1.5);
+      while (Math.abs(Math.abs(v) - 1) < 0.05) v = rng.normal(0, 1.5);
+      return v;
+    });
+    const y = Array.from({ length: n }, () => (rng.uniform() < 0.5 ? -1 : 1));
+    const grad = tf.tidy(() => tf.grad((p: tf.Tensor) => new SVMLoss(C).apply(p, tf.tensor1d(y)))(tf.tensor1d(yhat)).dataSync());
+    for (let i = 0; i < n; i++) {
+      const expected = y[i]! * yhat[i]! < 1 ? (-C * y[i]!) / n : 0;
+      expect(grad[i]!, `∂L/∂ŷ[${String(i)}]`).toBeCloseTo(expected, 6);
+    }
+    // Through a linear model ŷ = Xw: the gradient with respect to w.
+    const X = Array.from({ length: n }, () => Array.from({ length: d }, () => rng.normal(0, 1)));
+    const w = Array.from({ length: d }, () => rng.normal(0, 0.5));
+    const gw = tf.tidy(() =>
+      tf.grad((wt: tf.Tensor) => new SVMLoss(C).apply(tf.matMul(tf.tensor2d(X), wt.reshape([d, 1])), tf.tensor1d(y)))(tf.tensor1d(w)).dataSync(),
+    );
+    for (let j = 0; j < d; j++) {
+      let expected = 0;
+      for (let i = 0; i < n; i++) {
+        const score = X[i]!.reduce((s, xij, k) => s + xij * w[k]!, 0);
+        if (y[i]! * score < 1) expected -= (C * y[i]! * X[i]![j]!) / n;
+      }
+      expect(gw[j]!, `∂L/∂w[${String(j)}]`).toBeCloseTo(expected, 5);
+    }
+  });
+
+  it('rejects C ≤ 0 or not finite, targets outside {−1, +1} and mismatched shapes with an ArgumentError', () => {
+    expect(loss(1, [0], [1])).toBe(1);
+    for (const C of [0, -1, Number.NaN, Infinity]) expect(() => new SVMLoss(C)).toThrow(ArgumentError);
+    expect(() => svmLoss(0)).toThrow(ArgumentError);
+    expect(() => loss(1, [0.5, 0.5], [1, 0])).toThrow(ArgumentError);
+    expect(() => loss(1, [0.5, 0.5], [6, 7])).toThrow(ArgumentError);
+    expect(() => loss(1, [0.5, 0.5, 0.5], [1, -1])).toThrow(ArgumentError);
+    expect(() => loss(1, [[0.5, 0.5]], [1, -1])).toThrow(ArgumentError);
+  });
+});
+
+describe('labels and data (3 pts)', () => {
+  it('svmTargets maps 6 (frog) → −1 and 7 (horse) → +1, or any [negative, positive] pair', () => {
+    expect(Array.from(svmTargets(Uint8Array.from([6, 7, 7, 6, 6])))).toEqual([-1, 1, 1, -1, -1]);
+    expect(Array.from(svmTargets([2, 4, 4], [2, 4]))).toEqual([-1, 1, 1]);
+    expect(Array.from(svmTargets([2, 4, 4], [4, 2]))).toEqual([1, -1, -1]);
+    expect(svmTargets([6])).toBeInstanceOf(Float32Array);
+  });
+
+  it('svmTargets rejects any other label (naming it) and a pair that is not two different classes', () => {
+    expect(svmTargets([7]).length).toBe(1);
+    expect(() => svmTargets([6, 7, 3])).toThrow(ArgumentError);
+    expect(() => svmTargets([6, 7, 3])).toThrow(/3/);
+    expect(() => svmTargets([-1, 1])).toThrow(ArgumentError);
+    expect(() => svmTargets([6], [6, 6])).toThrow(ArgumentError);
+  });
+
+  it('predictTargets: a score > 0 is +1, a score ≤ 0 is −1', () => {
+    expect(Array.from(predictTargets([2.5, -0.1, 0, 1e-6, -3]))).toEqual([1, -1, -1, 1, -1]);
+  });
+
+  it('selectClasses keeps exactly the examples of the two classes, in their order, images included', () => {
+    const test = loadFashionMnist('test');
+    const d = selectClasses(test, [2, 4]);
+    expect(d.count).toBe(2000);
+    expect([d.rows, d.cols, d.channels]).toEqual([28, 28, 1]);
+    const rows: number[] = [];
+    for (let i = 0; i < test.count; i++) if (test.labels[i] === 2 || test.labels[i] === 4) rows.push(i);
+    expect(Array.from(d.labels)).toEqual(rows.map((i) => test.labels[i]));
+    for (const k of [0, 999, 1999]) {
+      expect(Array.from(d.images.subarray(k * 784, (k + 1) * 784))).toEqual(Array.from(test.images.subarray(rows[k]! * 784, (rows[k]! + 1) * 784)));
+    }
+  });
+
+  it('channelStats: per-channel mean and population standard deviation of byte / 255 (NHWC)', () => {
+    const d = colourFixture(30);
+    const s = channelStats(d);
+    const expected = stats(Array.from(d.images, (b) => b / 255), 3);
+    for (let c = 0; c < 3; c++) {
+      expect(s.mean[c]!).toBeCloseTo(expected.mean[c]!, 10);
+      expect(s.std[c]!).toBeCloseTo(expected.std[c]!, 10);
+    }
+    // A channel of constant 51 has mean 0.2 and standard deviation 0.
+    const flat: ImageDataset = { images: new Uint8Array(8).fill(51), labels: new Uint8Array(2), count: 2, rows: 2, cols: 2, channels: 1 };
+    expect(channelStats(flat).mean[0]).toBeCloseTo(0.2, 12);
+    expect(channelStats(flat).std[0]).toBeLessThan(1e-6);
+  });
+
+  it('normalize gives every channel mean 0.25 and std 0.25 on the data the statistics came from (not (x − 0.25)/0.25)', () => {
+    const d = colourFixture(40);
+    const ex = normalize(d, channelStats(d));
+    expect(ex.count).toBe(40);
+    expect(ex.features).toBe(4 * 4 * 3);
+    expect(ex.x.length).toBe(40 * 48);
+    expect(Array.from(ex.labels ?? [])).toEqual(Array.from(d.labels));
+    const s = stats(ex.x, 3);
+    for (let c = 0; c < 3; c++) {
+      expect(s.mean[c]!, `mean of channel ${String(c)}`).toBeCloseTo(0.25, 5);
+      expect(s.std[c]!, `std of channel ${String(c)}`).toBeCloseTo(0.25, 5);
+    }
+  });
+
+  it('normalize applies the given statistics unchanged to other data (validation and test use the training part\'s)', () => {
+    const train = colourFixture(40, 4, 4, 1);
+    const other = colourFixture(10, 4, 4, 2);
+    const st = channelStats(train);
+    const ex = normalize(other, st);
+    for (const i of [0, 1, 2, 77, 478, 479]) {
+      const c = i % 3;
+      expect(ex.x[i]!).toBeCloseTo(0.25 + (0.25 * (other.images[i]! / 255 - st.mean[c]!)) / st.std[c]!, 5);
+    }
+  });
+
+  it('normalize rejects statistics for another number of channels, or a constant channel, with an ArgumentError', () => {
+    const d = colourFixture(5);
+    expect(normalize(d, channelStats(d)).count).toBe(5);
+    expect(() => normalize(d, { mean: [0.5], std: [0.2] })).toThrow(ArgumentError);
+    expect(() => normalize(d, { mean: [0.5, 0.5, 0.5], std: [0.2, 0, 0.2] })).toThrow(ArgumentError);
+  });
+
+  it('prepareSvmData: the two classes, split 70 / 30 with trainValSplit, statistics from the train part only', () => {
+    const train = loadFashionMnist('train');
+    const test = loadFashionMnist('test');
+    const data = prepareSvmData(train, test, { seed: 5, classes: [2, 4] });
+    expect([data.train.count, data.val.count, data.test.count]).toEqual([8400, 3600, 2000]);
+    expect(data.classes).toEqual([2, 4]);
+    const split = trainValSplit(selectClasses(train, [2, 4]), { valFraction: 0.3, seed: 5 });
+    const st = stats(Array.from(split.train.images, (b) => b / 255), 1);
+    expect(data.stats.mean[0]!).toBeCloseTo(st.mean[0]!, 8);
+    expect(data.stats.std[0]!).toBeCloseTo(st.std[0]!, 8);
+    const trainStats = stats(data.train.x, 1);
+    expect(trainStats.mean[0]!).toBeCloseTo(0.25, 4);
+    expect(trainStats.std[0]!).toBeCloseTo(0.25, 4);
+    // Validation and test are on the same scale but not forced to exactly 0.25.
+    const valStats = stats(data.val.x, 1);
+    expect(Math.abs(valStats.mean[0]! - 0.25)).toBeLessThan(0.01);
+    expect(valStats.mean[0]).not.toBe(trainStats.mean[0]);
+    expect(differing(data.val.labels ?? [], split.val.labels), 'validation labels that differ from trainValSplit\'s').toBe(0);
+    expect(new Set([...(data.train.labels ?? []), ...(data.test.labels ?? [])])).toEqual(new Set([2, 4]));
+  });
+
+  it('prepareSvmData on CIFAR-format colour images (a generated batch): frog/horse by default, 3,072 features, each channel standardised', () => {
+    const rng = new Rng(3);
+    const make = (n: number): ImageDataset => {
+      const labels = Uint8Array.from({ length: n }, (_, i) => [6, 7, 1, 6, 7, 9][i % 6]!);
+      const images = Uint8Array.from({ length: n * 3072 }, (_, i) => (i % 3 === 0 ? rng.int(0, 255) : i % 3 === 1 ? rng.int(50, 200) : rng.int(0, 90)));
+      const parsed = parseCifarBatch(encodeCifarBatch(images, labels), 'fixture.bin', '');
+      return { ...parsed, rows: 32, cols: 32, channels: 3 };
+    };
+    const data = prepareSvmData(make(60), make(12), { seed: 1 });
+    expect(data.classes).toEqual([6, 7]);
+    expect([data.train.count + data.val.count, data.test.count]).toEqual([40, 8]);
+    expect(data.val.count).toBe(12);
+    expect(data.train.features).toBe(3072);
+    const s = stats(data.train.x, 3);
+    for (let c = 0; c < 3; c++) {
+      expect(s.mean[c]!).toBeCloseTo(0.25, 4);
+      expect(s.std[c]!).toBeCloseTo(0.25, 4);
+    }
+    expect(() => prepareSvmData(make(12), loadFashionMnist('test'), { seed: 1 })).toThrow(ArgumentError);
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * Exercise 06, part 4 — the model and the training loop, checked exactly: on a full batch, SGD's
+ * step is deterministic, so the weights after one (or two, with momentum) steps are computed here from
+ * the weights before, in float64, and compared with what trainSvm produced.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ArgumentError } from '#kit/errors';
+import { Rng } from '#kit/rng';
+import { parameterCounts } from '#kit/summary';
+import { ready, tf } from '#kit/tf';
+import type { Examples } from '#kit/train';
+import { buildSvm, HOMEWORK_CONFIG, trainSvm, type SvmConfig } from './train.ts';
+
+beforeAll(async () => {
+  await ready();
+});
+
+const PAIR = [2, 4] as const;
+
+/** `n` examples of `d` features, labels 2 / 4 that a linear rule separates only partly. */
+function synthetic(n: number, d: number, seed: number): Examples {
+  const rng = new Rng(seed);
+  const x = new Float32Array(n * d);
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = rng.uniform() < 0.5 ? 2 : 4;
+    const shift = labels[i] === 4 ? 0.4 : -0.4;
+    for (let j = 0; j < d; j++) x[i * d + j] = rng.normal(j < 2 ? shift : 0, 1);
+  }
+  return { x, labels, count: n, features: d };
+}
+
+interface Params {
+  w: number[];
+  b: number;
+}
+
+/** A one-output linear model built here, so that the training checks do not depend on buildSvm. */
+function linear(features: number, seed: number): tf.LayersModel {
+  return tf.sequential({
+    layers: [tf.layers.dense({ units: 1, inputShape: [features], kernelInitializer: tf.initializers.glorotUniform({ seed }) })],
+  });
+}
+
+/** Gives the bias a non-zero value (it starts at 0, where decaying it or not makes no difference). */
+function setBias(model: tf.LayersModel, b: number): void {
+  const [kernel] = model.getWeights();
+  model.setWeights([kernel!, tf.tensor1d([b])]);
+}
+
+function paramsOf(model: tf.LayersModel): Params {
+  const [kernel, bias] = model.getWeights();
+  return { w: Array.from(kernel!.dataSync()), b: bias!.dataSync()[0]! };
+}
+
+const target = (label: number): number => (label === PAIR[0] ? -1 : 1);
+const score = (ex: Examples, i: number, p: Params): number => p.w.reduce((s, wj, j) => s + wj * ex.x[i * ex.features + j]!, p.b);
+
+/** C · mean hinge and accuracy of parameters p, in float64. */
+function hingeAndAccuracy(ex: Examples, p: Params, C: number): { loss: number; acc: number } {
+  let loss = 0;
+  let correct = 0;
+  for (let i = 0; i < ex.count; i++) {
+    const y = target(ex.labels![i]!);
+    const s = score(ex, i, p);
+    loss += Math.max(0, 1 - y * s);
+    if ((s > 0 ? 1 : -1) === y) correct++;
+  }
+  return { loss: (C * loss) / ex.count, acc: correct / ex.count };
+}
+
+/** Gradient of C · mean hinge + (λ/2)·(‖w‖² + b²) at p, over all of ex. */
+function gradient(ex: Examples, p: Params, C: number, lambda: number): Params {
+  const gw = p.w.map((wj) => lambda * wj);
+  let gb = lambda * p.b;
+  for (let i = 0; i < ex.count; i++) {
+    const y = target(ex.labels![i]!);
+    if (y * score(ex, i, p) >= 1) continue;
+    for (let j = 0; j < ex.features; j++) gw[j] = gw[j]! - (C * y * ex.x[i * ex.features + j]!) / ex.count;
+    gb -= (C * y) / ex.count;
+  }
+  return { w: gw, b: gb };
+}
+
+function expectParamsClose(actual: Params, expected: Params, what: string): void {
+  const worst = Math.max(Math.abs(actual.b - expected.b), ...actual.w.map((v, j) => Math.abs(v - expected.w[j]!)));
+  expect(worst, `${what}: largest difference from the expected parameters`).toBeLessThan(2e-5);
+}
+
+const fullBatch = (ex: Examples, config: Partial<SvmConfig>): SvmConfig => ({ ...HOMEWORK_CONFIG, epochs: 1, batchSize: ex.count, ...config });
+
+describe('training (2 pts): buildSvm and trainSvm', () => {
+  it('buildSvm is one linear output per image: features + 1 parameters (3,073 for CIFAR-10, 785 for Fashion-MNIST), seeded', () => {
+    const m = buildSvm(3072, 1);
+    expect(parameterCounts(m).total).toBe(3073);
+    expect(m.outputs[0]!.shape).toEqual([null, 1]);
+    const f = buildSvm(784, 1);
+    expect(parameterCounts(f).total).toBe(785);
+    // Linear: the score of a sum is the sum of the scores, minus one bias.
+    const [a, b] = [tf.randomNormal([1, 784], 0, 1, 'float32', 1), tf.randomNormal([1, 784], 0, 1, 'float32', 2)];
+    const s = (t: tf.Tensor): number => (f.predict(t) as tf.Tensor).dataSync()[0]!;
+    const bias = f.getWeights()[1]!.dataSync()[0]!;
+    expect(s(a.add(b)) + bias).toBeCloseTo(s(a) + s(b), 4);
+    expect(Array.from(buildSvm(784, 1).getWeights()[0]!.dataSync())).toEqual(Array.from(f.getWeights()[0]!.dataSync()));
+    expect(Array.from(buildSvm(784, 2).getWeights()[0]!.dataSync())).not.toEqual(Array.from(f.getWeights()[0]!.dataSync()));
+    expect(() => buildSvm(0, 1)).toThrow(ArgumentError);
+    tf.dispose([a, b]);
+    m.dispose();
+    f.dispose();
+  });
+
+  it('one full-batch epoch is exactly one SGD step θ ← θ − lr·(∇ C·mean hinge + λθ), weight decay on the bias too', () => {
+    const train = synthetic(48, 6, 1);
+    const val = synthetic(20, 6, 2);
+    const model = linear(6, 3);
+    setBias(model, 0.4);
+    const before = paramsOf(model);
+    const config = fullBatch(train, { C: 0.8, learningRate: 0.3, weightDecay: 0.5 });
+    const history = trainSvm(model, { train, val, classes: PAIR }, config, { seed: 1, progress: false });
+    const g = gradient(train, before, config.C, config.weightDecay);
+    const expected = { w: before.w.map((wj, j) => wj - config.learningRate * g.w[j]!), b: before.b - config.learningRate * g.b };
+    expectParamsClose(paramsOf(model), expected, 'after one step');
+    // The curves: the epoch's training loss is measured on the batch before the step (hinge only, no decay term);
+    // accuracies and the validation loss after it.
+    expect(history.trainLoss[0]!).toBeCloseTo(hingeAndAccuracy(train, before, config.C).loss, 5);
+    expect(history.valLoss[0]!).toBeCloseTo(hingeAndAccuracy(val, expected, config.C).loss, 4);
+    expect(history.trainAcc[0]!).toBeCloseTo(hingeAndAccuracy(train, expected, config.C).acc, 10);
+    expect(history.valAcc[0]!).toBeCloseTo(hingeAndAccuracy(val, expected, config.C).acc, 10);
+    model.dispose();
+  });
+
+  it('with momentum μ, two full-batch epochs are v ← μ·v + g, θ ← θ − lr·v', () => {
+    const train = synthetic(40, 5, 4);
+    const model = linear(5, 7);
+    setBias(model, -0.3);
+    const p0 = paramsOf(model);
+    const config = fullBatch(train, { C: 1.5, learningRate: 0.2, weightDecay: 0.1, momentum: 0.9, epochs: 2 });
+    const history = trainSvm(model, { train, val: synthetic(10, 5, 5), classes: PAIR }, config, { seed: 2, progress: false });
+    const step = (p: Params, v: Params): Params => ({ w: p.w.map((wj, j) => wj - config.learningRate * v.w[j]!), b: p.b - config.learningRate * v.b });
+    const v1 = gradient(train, p0, config.C, config.weightDecay);
+    const p1 = step(p0, v1);
+    const g1 = gradient(train, p1, config.C, config.weightDecay);
+    const v2 = { w: v1.w.map((vj, j) => config.momentum * vj + g1.w[j]!), b: config.momentum * v1.b + g1.b };
+    expectParamsClose(paramsOf(model), step(p1, v2), 'after two momentum steps');
+    expect(history.trainLoss).toHaveLength(2);
+    expect(history.trainLoss[1]!).toBeCloseTo(hingeAndAccuracy(train, p1, config.C).loss, 5);
+    model.dispose();
+  });
+
+  it('mini-batches: one entry per epoch in every curve, reproducible with the same seed, another order with another', () => {
+    const train = synthetic(150, 4, 6);
+    const val = synthetic(30, 4, 7);
+    const config = { ...HOMEWORK_CONFIG, epochs: 3, batchSize: 16 };
+    const run = (seed: number): { h: ReturnType<typeof trainSvm>; p: Params } => {
+      const model = linear(4, 1);
+      const h = trainSvm(model, { train, val, classes: PAIR }, config, { seed, progress: false });
+      const p = paramsOf(model);
+      model.dispose();
+      return { h, p };
+    };
+    const a = run(1);
+    for (const curve of [a.h.trainLoss, a.h.valLoss, a.h.trainAcc, a.h.valAcc]) {
+      expect(curve).toHaveLength(3);
+      for (const v of curve) expect(Number.isFinite(v)).toBe(true);
+    }
+    expect(run(1).p).toEqual(a.p);
+    expect(run(2).p).not.toEqual(a.p);
+  });
+
+  it('rejects a bad setting, labels outside the pair and examples of the wrong size with an ArgumentError', () => {
+    const train = synthetic(20, 3, 8);
+    const model = linear(3, 1);
+    const data = { train, val: synthetic(5, 3, 9), classes: PAIR };
+    expect(trainSvm(model, data, fullBatch(train, {}), { seed: 1, progress: false }).trainLoss).toHaveLength(1);
+    for (const bad of [{ C: 0 }, { learningRate: -0.1 }, { weightDecay: -1 }, { momentum: 1 }, { epochs: 0 }, { batchSize: 2.5 }]) {
+      expect(() => trainSvm(model, data, fullBatch(train, bad), { seed: 1, progress: false }), JSON.stringify(bad)).toThrow(ArgumentError);
+    }
+    const cats = { ...train, labels: train.labels!.map((l, i) => (i === 3 ? 3 : l)) };
+    expect(() => trainSvm(model, { ...data, train: cats }, fullBatch(train, {}), { seed: 1, progress: false })).toThrow(ArgumentError);
+    expect(() => trainSvm(model, { ...data, train: synthetic(20, 4, 8) }, fullBatch(train, {}), { seed: 1, progress: false })).toThrow(ArgumentError);
+    model.dispose();
+  });
+});
