@@ -360,7 +360,7 @@ export class Grader {
     const t = totals(rubric);
     const report: ExerciseReport = {
       id: exercise.id, title: rubric.title, status: 'graded', points: 0, maxPoints: t.points, bonus: 0, maxBonus: t.bonus,
-      passed: 0, failed: 0, errored: 0, items: [], tests: [], fatal: check.fatal, warnings: check.warnings, flags: check.flags,
+      passed: 0, failed: 0, errored: 0, skipped: 0, items: [], tests: [], fatal: check.fatal, warnings: check.warnings, flags: check.flags,
       seconds: 0, peakMemoryMb: 0,
     };
     const runs: RunResult = { records: [], culprits: new Map(), outcomes: [] };
@@ -481,7 +481,11 @@ function score(report: ExerciseReport, g: Gradable, fatal: Finding[], runs: RunR
       const ok = recs.every((r) => r.state === 'passed' && r.signed === 'pass' && r.integrity === 'ok');
       const r = recs.find((x) => !(x.state === 'passed' && x.signed === 'pass')) ?? recs[0]!;
       if (ok) result.status = 'passed';
-      else if (r.state === 'skipped' || r.state === 'pending') {
+      else if ((r.state === 'skipped' || r.state === 'pending') && r.reason !== undefined && !moduleErrors.has(t.file)) {
+        // It skipped itself and said why (ctx.skip): no points, but not the submission's fault either.
+        result.status = 'skipped';
+        result.reason = `skipped: ${r.reason}`;
+      } else if (r.state === 'skipped' || r.state === 'pending') {
         result.status = 'errored';
         result.reason = moduleErrors.get(t.file) ?? r.reason ?? runReason ?? 'the test did not run';
       } else {
@@ -513,7 +517,10 @@ function score(report: ExerciseReport, g: Gradable, fatal: Finding[], runs: RunR
   report.passed = report.tests.filter((t) => t.status === 'passed').length;
   report.failed = report.tests.filter((t) => t.status === 'failed').length;
   report.errored = report.tests.filter((t) => t.status === 'errored').length;
-  const firstFailure = report.tests.find((t) => t.status !== 'passed' && !t.hidden) ?? report.tests.find((t) => t.status !== 'passed');
+  report.skipped = report.tests.filter((t) => t.status === 'skipped').length;
+  const failing = (t: TestResult): boolean => t.status === 'failed' || t.status === 'errored';
+  const firstFailure = report.tests.find((t) => failing(t) && !t.hidden) ?? report.tests.find(failing)
+    ?? report.tests.find((t) => t.status === 'skipped' && !t.hidden);
   // A hidden test's message would show its inputs before the results are published: name its item only.
   const hiddenItem = (t: TestResult): string => g.rubric.items.find((i) => i.id === t.item)?.title ?? t.item;
   const reason = runReason ?? (firstFailure === undefined ? undefined : firstFailure.hidden ? `a hidden test of "${hiddenItem(firstFailure)}" failed` : firstFailure.reason);

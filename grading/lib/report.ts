@@ -2,7 +2,11 @@
 import type { Finding } from './policy.ts';
 import type { Ignored } from './submission.ts';
 
-export type TestStatus = 'passed' | 'failed' | 'errored';
+/**
+ * passed; failed (ran and failed); errored (could not run: compile error, hang, crash, limit); skipped
+ * (the test skipped itself, with its reason — e.g. an optional dataset missing on the grading machine).
+ */
+export type TestStatus = 'passed' | 'failed' | 'errored' | 'skipped';
 
 export interface TestResult {
   file: string;
@@ -46,6 +50,7 @@ export interface ExerciseReport {
   passed: number;
   failed: number;
   errored: number;
+  skipped: number;
   /** The first failure's one-line reason (a public test's when there is one), or why nothing ran. */
   reason?: string;
   items: ItemResult[];

@@ -30,7 +30,8 @@ export function renderTable(r: SubmissionReport, options: { width?: number } = {
     lines.push('', `The grader could not grade this submission: ${r.error}`, 'Score: 0. Nothing was held against the submission; fix the cause above and grade it again.');
     return lines.join('\n');
   }
-  const head = ['exercise', 'points', 'bonus', 'passed', 'failed', 'errored', 'first failure'];
+  const anySkipped = r.exercises.some((e) => e.skipped > 0);
+  const head = ['exercise', 'points', 'bonus', 'passed', 'failed', 'errored', ...(anySkipped ? ['skipped'] : []), 'first failure'];
   const rows = r.exercises.map((e) => [
     e.id,
     `${fmt(e.points)}/${fmt(e.maxPoints)}`,
@@ -38,6 +39,7 @@ export function renderTable(r: SubmissionReport, options: { width?: number } = {
     String(e.passed),
     String(e.failed),
     String(e.errored),
+    ...(anySkipped ? [String(e.skipped)] : []),
     e.reason ?? '',
   ]);
   const widths = head.slice(0, -1).map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));

@@ -97,6 +97,7 @@ export class TrustedReporter implements Reporter {
       seconds: (test.diagnostic()?.duration ?? 0) / 1000,
     };
     if (errors.length > 0) record.reason = oneLine(errors[0]);
+    else if (result.state === 'skipped' && result.note !== undefined) record.reason = oneLine({ message: result.note });
     this.write(record);
   }
 

@@ -98,7 +98,7 @@ describe('re-running some tests by name', () => {
 
 describe('outputs', () => {
   const exercise: ExerciseReport = {
-    id: '01-x', title: 'x', status: 'graded', points: 2, maxPoints: 3, bonus: 1, maxBonus: 2, passed: 4, failed: 2, errored: 0,
+    id: '01-x', title: 'x', status: 'graded', points: 2, maxPoints: 3, bonus: 1, maxBonus: 2, passed: 4, failed: 2, errored: 0, skipped: 0,
     reason: 'expected 1 to be 2',
     items: [
       { id: 'a', title: 'Item A', points: 2, bonus: false, partial: false, earned: 2, passed: 3, matched: 3, publicPassed: 2, publicMatched: 2 },
