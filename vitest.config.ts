@@ -32,6 +32,8 @@ export default defineConfig({
     reporters: [new KitReporter()],
     // Training tests are slow by nature; budgets are in the tests, not in wall time.
     testTimeout: 600_000,
+    // A failed toEqual on two large arrays otherwise takes ~30 s and prints a 40 000-line diff.
+    diff: { truncateThreshold: 100 },
     hookTimeout: 600_000,
     // Two cores: one file per core. Forks isolate tfjs engines and wasm heaps.
     pool: 'forks',

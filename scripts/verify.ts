@@ -1,13 +1,20 @@
 /**
- * `npm run verify`: the kit's own full check, what CI runs. Stubs match solutions, types, lint,
- * every test on the reference solutions, and every exercise test failing on the untouched stubs
- * (DESIGN.md contracts 1–3). Ends with the plain line `N passed, N failed` that CI reads.
+ * `npm run verify`: the kit's full check, what CI runs. Stubs match solutions, types, lint, the
+ * tests of the kit, scripts and grader (the tamper suite among them), then the exercises through
+ * the grader: the reference solutions must get full marks (every public and hidden test passing —
+ * this is the one run of the exercise tests on the solutions) and the untouched stubs zero (every
+ * test failing). Ends with the plain line `N passed, N failed` that CI reads; a crash anywhere
+ * counts as a failure.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '#kit/errors';
 import { paint } from '#kit/report';
+import { discoverExercises, type Exercise } from '../grading/lib/exercises.ts';
+import { Grader } from '../grading/lib/grade.ts';
+import type { SubmissionReport } from '../grading/lib/report.ts';
+import { renderTable, writeJson } from '../grading/lib/results.ts';
 import { readVitestJson, type TestOutcome } from './vitest-json.ts';
 
 interface StepResult {
@@ -16,7 +23,6 @@ interface StepResult {
   failed: number;
   skipped: number;
   seconds: number;
-  detail?: string;
 }
 
 const OUT = path.join(REPO_ROOT, 'out', 'verify');
@@ -42,48 +48,167 @@ function check(name: string, cmd: string, args: string[]): StepResult {
   return { name, passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, seconds };
 }
 
-function vitest(name: string, target: string, args: string[], json: string, quiet: boolean): { outcomes: TestOutcome[]; seconds: number; ok: boolean } {
+function vitest(name: string, target: string, files: string[], json: string, quiet: boolean): { outcomes: TestOutcome[]; seconds: number; ok: boolean } {
   header(name);
   fs.rmSync(json, { force: true });
   const reporters = quiet ? [] : ['--reporter=./kit/report/vitest-reporter.ts'];
-  const r = run(bin('vitest'), ['run', ...args, ...reporters, '--reporter=json', `--outputFile.json=${json}`], { KIT_TARGET: target }, quiet);
+  const r = run(bin('vitest'), ['run', ...files, ...reporters, '--reporter=json', `--outputFile.json=${json}`], { KIT_TARGET: target }, quiet);
   return { outcomes: readVitestJson(json), seconds: r.seconds, ok: r.ok };
 }
 
-function onSolutions(): StepResult {
-  const { outcomes, seconds, ok } = vitest('all tests on the reference solutions (KIT_TARGET=solutions)', 'solutions', [], path.join(OUT, 'solutions.json'), false);
-  const count = (s: TestOutcome['status']): number => outcomes.filter((o) => o.status === s).length;
+const count = (outcomes: TestOutcome[], s: TestOutcome['status']): number => outcomes.filter((o) => o.status === s).length;
+
+/** Test files of the kit, the scripts and the grader: everything but the exercises' own (public and hidden) tests. */
+function unitTestFiles(): string[] {
+  const out: string[] = [];
+  for (const dir of ['kit', 'scripts', 'bench', path.join('grading', 'lib'), path.join('grading', 'tests')]) {
+    const abs = path.join(REPO_ROOT, dir);
+    if (!fs.existsSync(abs)) continue;
+    for (const e of fs.readdirSync(abs, { withFileTypes: true, recursive: true })) {
+      const f = path.join(e.parentPath, e.name);
+      if (e.isFile() && /\.test\.ts$/.test(e.name) && !f.split(path.sep).includes('fixtures')) out.push(path.relative(REPO_ROOT, f));
+    }
+  }
+  return out.sort();
+}
+
+function unitTests(): StepResult {
+  const files = unitTestFiles();
+  const { outcomes, seconds, ok } = vitest(`tests of the kit, scripts and grader (${files.length} files, the tamper suite included)`, 'solutions', files, path.join(OUT, 'unit.json'), false);
   // A crash that left no JSON behind still has to show up as a failure.
-  const failed = count('failed') + (ok || outcomes.length > 0 ? 0 : 1);
-  return { name: 'tests pass on solutions', passed: count('passed'), failed, skipped: count('skipped'), seconds };
+  const failed = count(outcomes, 'failed') + (ok || outcomes.length > 0 ? 0 : 1);
+  return { name: 'kit, scripts and grader tests', passed: count(outcomes, 'passed'), failed, skipped: count(outcomes, 'skipped'), seconds };
 }
 
-function onStubs(): StepResult {
-  const { outcomes, seconds } = vitest('exercise tests on the untouched stubs (each must fail)', 'exercises', ['--dir', 'exercises'], path.join(OUT, 'stubs.json'), true);
-  const passedOnStub = outcomes.filter((o) => o.status === 'passed');
-  const notStubReason = outcomes.filter((o) => o.status === 'failed' && !o.messages.some((m) => m.includes('NotImplemented')));
-  for (const o of passedOnStub) console.log(`  ${paint('red', '✗')} passes without the student's code: ${o.file} › ${o.title}`);
-  for (const o of notStubReason) console.log(`  ${paint('yellow', '!')} fails on the stub, but not with NotImplemented: ${o.file} › ${o.title}`);
-  const failedAsExpected = outcomes.filter((o) => o.status === 'failed').length;
-  console.log(`${failedAsExpected} of ${outcomes.length} exercise tests fail on the stubs, as they must.`);
-  return {
-    name: 'tests fail on stubs',
-    passed: failedAsExpected,
-    failed: passedOnStub.length + (outcomes.length === 0 ? 1 : 0),
-    skipped: outcomes.filter((o) => o.status === 'skipped').length,
-    seconds,
-  };
+/** Exercises without a rubric cannot go through the grader: their tests run plainly, and the missing rubric is a failure. */
+function withoutRubric(exercises: readonly Exercise[]): StepResult[] {
+  const results: StepResult[] = [];
+  for (const e of exercises.filter((x) => x.rubric === undefined)) {
+    const files = [...e.publicTests, ...e.hiddenTests];
+    const sol = vitest(`${e.id}: no rubric yet — its tests on the solutions, plainly`, 'solutions', files, path.join(OUT, `${e.id}-solutions.json`), false);
+    const stubs = vitest(`${e.id}: its tests on the stubs (each must fail)`, 'exercises', files, path.join(OUT, `${e.id}-stubs.json`), true);
+    console.log(paint('red', `  ✗ ${e.id} has no rubric: ${e.rubricProblem ?? ''} (see grading/README.md)`));
+    results.push({
+      name: `${e.id} (no rubric: not gradable)`,
+      passed: count(sol.outcomes, 'passed') + count(stubs.outcomes, 'failed'),
+      failed: 1 + count(sol.outcomes, 'failed') + count(stubs.outcomes, 'passed') + (sol.ok || sol.outcomes.length > 0 ? 0 : 1),
+      skipped: 0,
+      seconds: sol.seconds + stubs.seconds,
+    });
+  }
+  return results;
 }
 
-function main(): number {
+function gradeStep(
+  name: string,
+  grade: () => Promise<SubmissionReport>,
+  judge: (r: SubmissionReport) => { passed: number; failed: number; skipped: number },
+): Promise<StepResult> {
+  header(name);
+  const t0 = Date.now();
+  return grade().then(
+    (r) => {
+      console.log(renderTable(r));
+      const { passed, failed, skipped } = judge(r);
+      return { name, passed, failed, skipped, seconds: (Date.now() - t0) / 1000 };
+    },
+    (err: unknown) => {
+      console.log(paint('red', `  ✗ the grader failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+      return { name, passed: 0, failed: 1, skipped: 0, seconds: (Date.now() - t0) / 1000 };
+    },
+  );
+}
+
+/**
+ * The reference solutions through the grader: full marks, every test passing — except tests that
+ * skip themselves with a reason (an optional dataset, e.g. CIFAR-10, missing here): those are
+ * counted as skipped and their items left out of the full-marks check.
+ */
+function judgeReference(r: SubmissionReport): { passed: number; failed: number; skipped: number } {
+  writeJson(path.join(OUT, 'grade-solutions.json'), r);
+  if (r.error !== undefined) return { passed: 0, failed: 1, skipped: 0 };
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const e of r.exercises) {
+    for (const t of e.tests) {
+      if (t.status === 'passed') passed++;
+      else if (t.status === 'skipped') {
+        skipped++;
+        console.log(`  ${paint('yellow', '-')} ${e.id}: ${t.title.join(' › ')}: ${t.reason ?? 'skipped'}`);
+      } else {
+        failed++;
+        console.log(`  ${paint('red', '✗')} ${e.id}: ${t.file} › ${t.title.join(' › ')}: ${t.status}: ${t.reason ?? ''}`);
+      }
+    }
+    const incomplete = new Set(e.tests.filter((t) => t.status === 'skipped').map((t) => t.item));
+    for (const item of e.items) {
+      if (incomplete.has(item.id) || item.earned === item.points) continue;
+      failed++;
+      console.log(`  ${paint('red', '✗')} ${e.id}: the reference gets ${item.earned} of ${item.points} points for "${item.title}"`);
+    }
+    for (const f of e.flags) console.log(`  ${paint('yellow', '!')} ${e.id}: the reference trips a review flag: ${f.file}:${f.line}: ${f.message}`);
+    for (const w of e.warnings) console.log(`  ${paint('yellow', '!')} ${e.id}: type error in the reference: ${w.file}:${w.line}: ${w.message}`);
+  }
+  console.log(`${passed} of ${passed + failed + skipped} checks on the reference solutions pass, ${skipped} skipped (${r.seconds.toFixed(1)} s).`);
+  return { passed, failed, skipped };
+}
+
+/** The untouched stubs through the grader: zero, every test failing (with NotImplemented, ideally). */
+function judgeStubs(r: SubmissionReport): { passed: number; failed: number; skipped: number } {
+  writeJson(path.join(OUT, 'grade-stubs.json'), r);
+  if (r.error !== undefined) return { passed: 0, failed: 1, skipped: 0 };
+  let passed = 0;
+  let failed = 0;
+  for (const e of r.exercises) {
+    for (const t of e.tests) {
+      if (t.status !== 'passed') {
+        passed++;
+        if (!(t.reason ?? '').includes('NotImplemented')) {
+          console.log(`  ${paint('yellow', '!')} fails on the stub, but not with NotImplemented: ${e.id}: ${t.title.join(' › ')}: ${t.reason ?? ''}`);
+        }
+      } else {
+        failed++;
+        console.log(`  ${paint('red', '✗')} passes without the student's code: ${e.id}: ${t.file} › ${t.title.join(' › ')}`);
+      }
+    }
+    if (e.points + e.bonus !== 0) failed++;
+  }
+  console.log(`${passed} of ${passed + failed} exercise tests fail on the stubs, as they must.`);
+  return { passed, failed, skipped: 0 };
+}
+
+async function main(): Promise<number> {
   fs.mkdirSync(OUT, { recursive: true });
   const results: StepResult[] = [
     check('stubs in exercises/ match solutions/', bin('tsx'), ['scripts/build-exercises.ts', '--check']),
     check('typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit']),
     check('lint (eslint .)', bin('eslint'), ['.']),
-    onSolutions(),
-    onStubs(),
+    unitTests(),
   ];
+  let exercises: Exercise[] = [];
+  try {
+    exercises = discoverExercises();
+  } catch (err) {
+    results.push({ name: 'discover exercises', passed: 0, failed: 1, skipped: 0, seconds: 0 });
+    console.log(paint('red', (err as Error).message));
+  }
+  results.push(...withoutRubric(exercises));
+  let grader: Grader | undefined;
+  try {
+    header('the grader: listing the exercises\' tests and checking the rubrics');
+    grader = await Grader.create({ log: (l) => { console.log(paint('dim', l)); } });
+    for (const n of grader.notes) console.log(paint(n.startsWith("WARNING") ? "yellow" : "dim", n));
+  } catch (err) {
+    console.log(paint('red', `  ✗ ${err instanceof Error ? err.message : String(err)}`));
+    results.push({ name: 'rubrics fit the tests', passed: 0, failed: 1, skipped: 0, seconds: 0 });
+  }
+  if (grader !== undefined) {
+    const g = grader;
+    results.push(await gradeStep('the reference solutions, graded (full marks expected)', () => g.grade(path.join(REPO_ROOT, 'solutions')), judgeReference));
+    results.push(await gradeStep('the untouched stubs, graded (zero expected)', () => g.grade(path.join(REPO_ROOT, 'exercises')), judgeStubs));
+    g.close();
+  }
   header('summary');
   const width = Math.max(...results.map((r) => r.name.length));
   for (const r of results) {
@@ -97,4 +222,13 @@ function main(): number {
   return total('failed') === 0 ? 0 : 1;
 }
 
-process.exitCode = main();
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err);
+    console.log('0 passed, 1 failed');
+    process.exitCode = 1;
+  },
+);

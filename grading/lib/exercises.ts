@@ -1,0 +1,107 @@
+/**
+ * What there is to grade: the exercises found in `exercises/` (and their hidden half in `grading/`),
+ * each with its stub files (the whitelist of what a submission may replace), public and hidden tests,
+ * the other files the tests need, and its rubric.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { KitError, REPO_ROOT } from '#kit/errors';
+import { planStubs } from '#kit/stubs';
+import { loadRubric, type Rubric } from './rubric.ts';
+
+export interface StubFile {
+  /** Repo-relative, e.g. `exercises/01-he-init/he-init.ts`. */
+  path: string;
+  /** The untouched stub: what a submission that lacks the file is graded with. */
+  text: string;
+}
+
+export interface Exercise {
+  id: string;
+  stubs: StubFile[];
+  /** Repo-relative test files: `exercises/NN/…test.ts`. */
+  publicTests: string[];
+  /** Repo-relative hidden test files: `grading/NN/…test.ts`. */
+  hiddenTests: string[];
+  /** Other files of `exercises/NN/` (README, hints, fixtures), repo-relative. */
+  publicSupport: string[];
+  /** Other files of `grading/NN/` the hidden tests need (fixtures), without the rubric. */
+  hiddenSupport: string[];
+  rubric?: Rubric;
+  /** Why there is no rubric (missing, or invalid: the message). */
+  rubricProblem?: string;
+}
+
+export const EXERCISE_ID = /^\d\d-[a-z0-9-]+$/;
+const TEST_FILE = /\.(test|spec)\.ts$/;
+
+function walk(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+const rel = (root: string, f: string): string => path.relative(root, f).split(path.sep).join('/');
+const inFixtures = (p: string): boolean => p.split('/').includes('fixtures');
+
+/** True for a file of `exercises/` that a student edits (the generated stubs): `.ts`, not a test, not a fixture. */
+export function isStubPath(p: string): boolean {
+  return /^exercises\/\d\d-[a-z0-9-]+\/.+\.ts$/.test(p) && !TEST_FILE.test(p) && !inFixtures(p);
+}
+
+/**
+ * Exercises of the kit at `root`. Stubs come from `solutions/` when it is there (the source of truth,
+ * via planStubs), otherwise from the stub files in `exercises/` (a packaged grader ships no solutions).
+ */
+export function discoverExercises(root = REPO_ROOT): Exercise[] {
+  const exercisesDir = path.join(root, 'exercises');
+  if (!fs.existsSync(exercisesDir)) {
+    throw new KitError(`${exercisesDir} does not exist: the grader needs the kit's exercises/ folder. Run it from the kit (or the packaged autograder).`);
+  }
+  const ids = fs.readdirSync(exercisesDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && EXERCISE_ID.test(e.name))
+    .map((e) => e.name)
+    .sort();
+  const planned = fs.existsSync(path.join(root, 'solutions')) ? planStubs(root) : undefined;
+  return ids.map((id): Exercise => {
+    const files = walk(path.join(exercisesDir, id)).map((f) => rel(root, f));
+    const stubs: StubFile[] = planned !== undefined
+      ? planned.filter((p) => p.exercise.startsWith(`exercises/${id}/`)).map((p) => ({ path: p.exercise, text: p.text }))
+      : files.filter(isStubPath).map((p) => ({ path: p, text: fs.readFileSync(path.join(root, p), 'utf8') }));
+    const stubSet = new Set(stubs.map((s) => s.path));
+    const hidden = walk(path.join(root, 'grading', id)).map((f) => rel(root, f));
+    const rubricFile = path.join(root, 'grading', id, 'rubric.json');
+    const exercise: Exercise = {
+      id,
+      stubs,
+      publicTests: files.filter((f) => TEST_FILE.test(f)),
+      hiddenTests: hidden.filter((f) => TEST_FILE.test(f)),
+      publicSupport: files.filter((f) => !TEST_FILE.test(f) && !stubSet.has(f)),
+      hiddenSupport: hidden.filter((f) => !TEST_FILE.test(f) && !f.endsWith('/rubric.json')),
+    };
+    if (!fs.existsSync(rubricFile)) {
+      exercise.rubricProblem = `grading/${id}/rubric.json does not exist yet`;
+    } else {
+      try {
+        exercise.rubric = loadRubric(rubricFile);
+        if (exercise.rubric.exercise !== id) {
+          exercise.rubricProblem = `grading/${id}/rubric.json says "exercise": "${exercise.rubric.exercise}", not "${id}"`;
+          delete exercise.rubric;
+        }
+      } catch (err) {
+        exercise.rubricProblem = (err as Error).message;
+      }
+    }
+    return exercise;
+  });
+}
+
+/** Resolves what a person typed (`01`, `1`, `01-he-init`, `he-init`) to an exercise id, or undefined. */
+export function resolveExerciseId(ids: readonly string[], query: string): string | undefined {
+  const q = query.trim().replace(/\/$/, '').replace(/^exercises\//, '');
+  if (ids.includes(q)) return q;
+  if (/^\d{1,2}$/.test(q)) return ids.find((id) => id.startsWith(`${q.padStart(2, '0')}-`));
+  return ids.find((id) => id.slice(3) === q) ?? ids.find((id) => id.includes(q));
+}

@@ -1,0 +1,233 @@
+/**
+ * What the grader writes: the per-exercise table people read, Gradescope's results.json, GitHub
+ * Classroom's reporter payload, and for a class the gradebook and per-test pass rates (CSV).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ExerciseReport, ItemResult, SubmissionReport } from './report.ts';
+import { roundScore } from './rubric.ts';
+
+// ---- the table ----------------------------------------------------------------------------------
+
+const fmt = (x: number): string => String(roundScore(x));
+
+function cell(s: string, width: number): string {
+  return s.length >= width ? s : s + ' '.repeat(width - s.length);
+}
+
+function shorten(s: string, max: number): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+/** The per-exercise table plus notes, as plain text. */
+export function renderTable(r: SubmissionReport, options: { width?: number } = {}): string {
+  const width = options.width ?? 120;
+  const lines: string[] = [];
+  const bonus = r.maxBonus > 0 ? ` + ${fmt(r.bonus)} / ${fmt(r.maxBonus)} bonus` : '';
+  lines.push(`${r.name}: ${fmt(r.score - r.bonus)} / ${fmt(r.maxScore)} points${bonus}`);
+  if (r.error !== undefined) {
+    lines.push('', `The grader could not grade this submission: ${r.error}`, 'Score: 0. Nothing was held against the submission; fix the cause above and grade it again.');
+    return lines.join('\n');
+  }
+  const anySkipped = r.exercises.some((e) => e.skipped > 0);
+  const head = ['exercise', 'points', 'bonus', 'passed', 'failed', 'errored', ...(anySkipped ? ['skipped'] : []), 'first failure'];
+  const rows = r.exercises.map((e) => [
+    e.id,
+    `${fmt(e.points)}/${fmt(e.maxPoints)}`,
+    e.maxBonus > 0 ? `${fmt(e.bonus)}/${fmt(e.maxBonus)}` : '–',
+    String(e.passed),
+    String(e.failed),
+    String(e.errored),
+    ...(anySkipped ? [String(e.skipped)] : []),
+    e.reason ?? '',
+  ]);
+  const widths = head.slice(0, -1).map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const used = widths.reduce((a, b) => a + b + 2, 0);
+  lines.push('');
+  lines.push(head.map((h, i) => (i < widths.length ? cell(h, widths[i]!) : h)).join('  '));
+  for (const row of rows) {
+    lines.push(row.map((c, i) => (i < widths.length ? cell(c, widths[i]!) : shorten(c, Math.max(30, width - used)))).join('  '));
+  }
+  for (const e of r.exercises) {
+    if (e.status === 'compile-error' && e.fatal.length > 1) {
+      lines.push('', `${e.id} could not run:`);
+      for (const f of e.fatal.slice(0, 5)) lines.push(`  ${f.file}${f.line > 0 ? `:${f.line}` : ''}: ${shorten(f.message, 200)}`);
+    }
+    if (e.warnings.length > 0) {
+      lines.push('', `${e.id}: type errors in your code (not graded, but worth fixing):`);
+      for (const w of e.warnings.slice(0, 5)) lines.push(`  ${w.file}:${w.line}: ${shorten(w.message, 160)}`);
+      if (e.warnings.length > 5) lines.push(`  … and ${e.warnings.length - 5} more`);
+    }
+  }
+  if (r.problems.length > 0) {
+    lines.push('', 'About the submission:');
+    for (const p of r.problems) lines.push(`  ${p}`);
+  }
+  if (r.ignoredCount > 0) {
+    const shown = r.ignored.slice(0, 8).map((i) => `${i.path} (${i.why})`).join(', ');
+    const more = r.ignoredCount > 8 ? `, and ${r.ignoredCount - 8} more` : '';
+    lines.push('', `Ignored (only the exercise files you edit are graded): ${shown}${more}.`);
+  }
+  return lines.join('\n');
+}
+
+// ---- Gradescope -----------------------------------------------------------------------------------
+
+export interface GradescopeTest {
+  name: string;
+  score: number;
+  max_score: number;
+  status: 'passed' | 'failed';
+  output: string;
+  visibility: 'visible' | 'after_published';
+}
+
+export interface GradescopeResults {
+  score: number;
+  execution_time: number;
+  output: string;
+  visibility: 'visible';
+  stdout_visibility: 'hidden';
+  tests: GradescopeTest[];
+}
+
+function failures(e: ExerciseReport, item: ItemResult, hidden: boolean): string {
+  if (e.status === 'compile-error' || e.status === 'tampered') return e.reason ?? '';
+  const failed = e.tests.filter((t) => t.item === item.id && t.hidden === hidden && t.status !== 'passed');
+  const lines = failed.slice(0, 10).map((t) => `✗ ${t.title.join(' › ')}\n    ${t.reason ?? t.status}`);
+  if (failed.length > 10) lines.push(`… and ${failed.length - 10} more`);
+  if (lines.length === 0) return 'all tests passed';
+  return lines.join('\n');
+}
+
+/**
+ * Gradescope's results.json. Each rubric item becomes a visible entry for its public tests and an
+ * `after_published` entry for its hidden tests; the item's points are split between them in
+ * proportion to their test counts, so the two entries add up to the item's score. Bonus entries
+ * have max_score 0 (Gradescope shows them as extra credit).
+ */
+export function gradescopeResults(r: SubmissionReport): GradescopeResults {
+  const tests: GradescopeTest[] = [];
+  for (const e of r.exercises) {
+    for (const item of e.items) {
+      const hiddenMatched = item.matched - item.publicMatched;
+      const hiddenPassed = item.passed - item.publicPassed;
+      const full = item.earned === item.points;
+      const share = (n: number): number => (item.matched === 0 ? 0 : (item.points * n) / item.matched);
+      const scoreOf = (passed: number, matched: number): number =>
+        e.status === 'tampered' ? 0 : item.partial ? share(passed) : full ? share(matched) : 0;
+      const name = `${e.id} › ${item.title}${item.bonus ? ' (bonus)' : ''}`;
+      const parts: Array<[boolean, number, number]> = [[false, item.publicPassed, item.publicMatched], [true, hiddenPassed, hiddenMatched]];
+      for (const [hidden, passed, matched] of parts) {
+        if (matched === 0) continue;
+        const score = roundScore(scoreOf(passed, matched));
+        tests.push({
+          name: hidden ? `${name} — hidden tests` : name,
+          score,
+          max_score: item.bonus ? 0 : roundScore(share(matched)),
+          status: passed === matched && e.status !== 'tampered' ? 'passed' : 'failed',
+          output: `${passed} of ${matched} ${hidden ? 'hidden ' : ''}tests passed.\n${failures(e, item, hidden)}`,
+          visibility: hidden ? 'after_published' : 'visible',
+        });
+      }
+    }
+  }
+  return {
+    score: roundScore(r.score),
+    execution_time: Math.round(r.seconds),
+    output: renderTable(r),
+    visibility: 'visible',
+    stdout_visibility: 'hidden',
+    tests,
+  };
+}
+
+/** The results.json for a grader that could not grade at all. */
+export function failedResults(reason: string, seconds = 0): GradescopeResults {
+  return {
+    score: 0,
+    execution_time: Math.round(seconds),
+    output: `The grader could not grade this submission: ${reason}\nScore: 0 until it is graded again; nothing was held against the submission.`,
+    visibility: 'visible',
+    stdout_visibility: 'hidden',
+    tests: [],
+  };
+}
+
+/** Writes JSON atomically (a reader never sees half a file). */
+export function writeJson(file: string, data: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`);
+  fs.renameSync(tmp, file);
+}
+
+// ---- GitHub Classroom -----------------------------------------------------------------------------
+
+/** The payload GitHub Classroom's autograding-grading-reporter reads (base64 in `<RUNNER>_RESULTS`). */
+export function classroomResults(r: SubmissionReport): unknown {
+  const tests = r.exercises.flatMap((e) => e.items.map((item) => ({
+    name: `${e.id} › ${item.title}${item.bonus ? ' (bonus)' : ''}`,
+    status: item.earned === item.points ? 'pass' : 'fail',
+    score: item.earned,
+    message: item.earned === item.points ? '' : (e.reason ?? `${item.passed} of ${item.matched} tests passed`),
+    test_code: '',
+    filename: '',
+    line_no: 0,
+    execution_time: `${e.seconds.toFixed(1)}s`,
+  })));
+  return {
+    version: 1,
+    status: r.error !== undefined ? 'error' : tests.every((t) => t.status === 'pass') ? 'pass' : 'fail',
+    max_score: r.maxScore,
+    tests,
+  };
+}
+
+// ---- a class --------------------------------------------------------------------------------------
+
+function csvCell(v: string | number): string {
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export function toCsv(rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
+  return `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
+}
+
+/** One row per student: total, bonus, then points (and bonus, status) per exercise. */
+export function gradebook(reports: readonly SubmissionReport[]): string {
+  const ids = [...new Set(reports.flatMap((r) => r.exercises.map((e) => e.id)))].sort();
+  const withBonus = new Set(reports.flatMap((r) => r.exercises.filter((e) => e.maxBonus > 0).map((e) => e.id)));
+  const header = ['student', 'total', 'bonus', ...ids.flatMap((id) => [id, ...(withBonus.has(id) ? [`${id} bonus`] : []), `${id} status`]), 'error'];
+  const rows = reports.map((r) => [
+    r.name,
+    roundScore(r.score - r.bonus),
+    r.bonus,
+    ...ids.flatMap((id) => {
+      const e = r.exercises.find((x) => x.id === id);
+      return [e?.points ?? 0, ...(withBonus.has(id) ? [e?.bonus ?? 0] : []), e?.status ?? (r.error ? 'error' : 'missing')];
+    }),
+    r.error ?? '',
+  ]);
+  return toCsv([header, ...rows]);
+}
+
+/** Per test: how many of the class's submissions passed it. */
+export function passRates(reports: readonly SubmissionReport[]): string {
+  const stats = new Map<string, { exercise: string; file: string; test: string; hidden: boolean; passed: number; total: number }>();
+  for (const r of reports) {
+    for (const e of r.exercises) {
+      for (const t of e.tests) {
+        const key = `${e.id}\u0000${t.file}\u0000${t.title.join(' › ')}`;
+        const s = stats.get(key) ?? { exercise: e.id, file: t.file, test: t.title.join(' › '), hidden: t.hidden, passed: 0, total: 0 };
+        s.total++;
+        if (t.status === 'passed') s.passed++;
+        stats.set(key, s);
+      }
+    }
+  }
+  const rows = [...stats.values()].map((s) => [s.exercise, s.file, s.test, s.hidden ? 'hidden' : 'public', s.passed, s.total, (s.passed / s.total).toFixed(3)]);
+  return toCsv([['exercise', 'file', 'test', 'kind', 'passed', 'submissions', 'rate'], ...rows]);
+}

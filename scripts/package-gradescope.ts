@@ -1,0 +1,48 @@
+/**
+ * `npm run package:gradescope [-- --out <file.zip>]`: the Gradescope autograder zip — the kit without
+ * solutions/, with the grader, rubrics, hidden tests and the reference test lists, plus setup.sh and
+ * run_autograder at its top (see grading/README.md, "Gradescope").
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { zipSync, type Zippable } from 'fflate';
+import { REPO_ROOT } from '#kit/errors';
+import { isKitError, printKitError } from '#kit/report';
+import { autograderPlan } from '../grading/lib/distribute.ts';
+import { Grader } from '../grading/lib/grade.ts';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { out: { type: 'string' } } });
+  const out = path.resolve(values.out ?? path.join(REPO_ROOT, 'out', 'gradescope', 'dlkit-autograder.zip'));
+  // Checks every rubric against its tests, and lists the tests once so that no container has to.
+  const grader = await Grader.create({ log: (l) => { console.log(l); } });
+  const lists = grader.referenceCacheFiles();
+  const skipped = grader.skipped;
+  grader.close();
+  const plan = autograderPlan(REPO_ROOT, lists.map((l) => ({ rel: `grading/.tests/${l.name}`, content: l.content })));
+  const files: Zippable = {};
+  for (const f of plan) {
+    const data = f.from !== undefined ? fs.readFileSync(f.from) : Buffer.from(f.content ?? '');
+    // Unix permissions in the zip (run_autograder and setup.sh must stay executable).
+    files[f.rel] = [new Uint8Array(data), { os: 3, attrs: ((f.mode ?? 0o644) | 0o100000) << 16 }];
+  }
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, zipSync(files, { level: 6 }));
+  for (const s of skipped) console.log(`not graded (no rubric): ${s.id}`);
+  console.log(`Wrote ${out} (${(fs.statSync(out).size / 1024 ** 2).toFixed(1)} MB, ${plan.length} files, no solutions/).`);
+  console.log('Upload it as the autograder of a Gradescope programming assignment (base image Ubuntu 22.04); students submit their');
+  console.log('exercise files (or a zip of their kit). Test it first: see grading/README.md, "Trying the autograder locally".');
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (isKitError(err)) printKitError(err);
+    else console.error(err);
+    process.exitCode = 1;
+  },
+);
