@@ -7,7 +7,7 @@
  */
 import { loadFashionMnist } from '#kit/data';
 import { figurePath, lineChart } from '#kit/figures';
-import { isKitError, printKitError } from '#kit/report';
+import { runMain } from '#kit/report';
 import { ready } from '#kit/tf';
 import { accuracy, toExamples } from '#kit/train';
 import { intOption, loadTarget, stringOption, type FinalModule, type TuningModule } from './mlp-target.ts';
@@ -41,10 +41,4 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (err) {
-  if (!isKitError(err)) throw err;
-  printKitError(err);
-  process.exitCode = 1;
-}
+await runMain(main);

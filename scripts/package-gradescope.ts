@@ -1,26 +1,38 @@
 /**
- * `npm run package:gradescope [-- --out <file.zip>]`: the Gradescope autograder zip — the kit without
- * solutions/, with the grader, rubrics, hidden tests and the reference test lists, plus setup.sh and
- * run_autograder at its top (see grading/README.md, "Gradescope").
+ * `npm run package:gradescope [-- --only 02,03,04] [-- --out <file.zip>]`: the Gradescope autograder zip —
+ * the kit without solutions/, with the grader, rubrics, hidden tests and the reference test lists, plus
+ * setup.sh and run_autograder at its top (see grading/README.md, "Gradescope"). `--only` makes an
+ * autograder for one assignment (a problem's exercises), which grades nothing else.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { zipSync, type Zippable } from 'fflate';
-import { REPO_ROOT } from '#kit/errors';
+import { KitError, REPO_ROOT } from '#kit/errors';
 import { isKitError, printKitError } from '#kit/report';
-import { autograderPlan } from '../grading/lib/distribute.ts';
+import { autograderPlan, GRADESCOPE_ONLY_FILE } from '../grading/lib/distribute.ts';
+import { discoverExercises, resolveExerciseId } from '../grading/lib/exercises.ts';
 import { Grader } from '../grading/lib/grade.ts';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { out: { type: 'string' } } });
-  const out = path.resolve(values.out ?? path.join(REPO_ROOT, 'out', 'gradescope', 'dlkit-autograder.zip'));
+  const { values } = parseArgs({ options: { out: { type: 'string' }, only: { type: 'string' } } });
+  const ids = discoverExercises().map((e) => e.id);
+  const only = values.only?.split(',').map((q) => {
+    const id = resolveExerciseId(ids, q.trim());
+    if (id === undefined) throw new KitError(`--only ${q}: no such exercise. The kit has ${ids.join(', ')}; give one or more of them, separated by commas (e.g. --only 02,03,04).`);
+    return id;
+  });
+  const name = only === undefined ? 'dlkit-autograder.zip' : `dlkit-autograder-${only.map((id) => id.slice(0, 2)).join('-')}.zip`;
+  const out = path.resolve(values.out ?? path.join(REPO_ROOT, 'out', 'gradescope', name));
   // Checks every rubric against its tests, and lists the tests once so that no container has to.
-  const grader = await Grader.create({ log: (l) => { console.log(l); } });
+  const grader = await Grader.create({ ...(only ? { only } : {}), log: (l) => { console.log(l); } });
   const lists = grader.referenceCacheFiles();
   const skipped = grader.skipped;
   grader.close();
-  const plan = autograderPlan(REPO_ROOT, lists.map((l) => ({ rel: `grading/.tests/${l.name}`, content: l.content })));
+  const extra = lists.map((l) => ({ rel: `grading/.tests/${l.name}`, content: l.content }));
+  // run_autograder reads this file and passes it on as --only.
+  if (only !== undefined) extra.push({ rel: GRADESCOPE_ONLY_FILE, content: `${only.join(',')}\n` });
+  const plan = autograderPlan(REPO_ROOT, extra);
   const files: Zippable = {};
   for (const f of plan) {
     const data = f.from !== undefined ? fs.readFileSync(f.from) : Buffer.from(f.content ?? '');
@@ -31,6 +43,7 @@ async function main(): Promise<number> {
   fs.writeFileSync(out, zipSync(files, { level: 6 }));
   for (const s of skipped) console.log(`not graded (no rubric): ${s.id}`);
   console.log(`Wrote ${out} (${(fs.statSync(out).size / 1024 ** 2).toFixed(1)} MB, ${plan.length} files, no solutions/).`);
+  console.log(`It grades ${only === undefined ? 'every exercise' : only.join(', ')}.`);
   console.log('Upload it as the autograder of a Gradescope programming assignment (base image Ubuntu 22.04); students submit their');
   console.log('exercise files (or a zip of their kit). Test it first: see grading/README.md, "Trying the autograder locally".');
   return 0;

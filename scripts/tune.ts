@@ -5,7 +5,7 @@
  * exercise 04's finalConfig(). `KIT_TARGET=solutions npm run tune` runs the reference.
  */
 import { loadFashionMnist, take } from '#kit/data';
-import { isKitError, printKitError } from '#kit/report';
+import { runMain } from '#kit/report';
 import { ready } from '#kit/tf';
 import { toExamples } from '#kit/train';
 import { intOption, loadTarget, type TuningModule } from './mlp-target.ts';
@@ -29,10 +29,4 @@ async function main(): Promise<void> {
   console.log(`\nbest (for finalConfig() in exercises/04-final-training/final-training.ts):\n${JSON.stringify(best.config)}`);
 }
 
-try {
-  await main();
-} catch (err) {
-  if (!isKitError(err)) throw err;
-  printKitError(err);
-  process.exitCode = 1;
-}
+await runMain(main);

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { loadFashionMnist } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { figurePath, lineChart } from '#kit/figures';
-import { isKitError, printKitError } from '#kit/report';
+import { runMain } from '#kit/report';
 import { summary } from '#kit/summary';
 import { ready } from '#kit/tf';
 import { buildAutoencoder, prepareData, trainAutoencoder } from './autoencoder.ts';
@@ -55,10 +55,4 @@ async function main(): Promise<void> {
   console.log(`Saved ${await saveReconstructionFigure(reconstructionPanel(ae.model, test, [0, 1]))}`);
 }
 
-try {
-  await main();
-} catch (err) {
-  if (!isKitError(err)) throw err;
-  printKitError(err);
-  process.exitCode = 1;
-}
+await runMain(main);

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { CIFAR10_CLASSES, FASHION_MNIST_CLASSES, findFile, loadCifar10, loadFashionMnist, type ImageDataset } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { figurePath, lineChart } from '#kit/figures';
-import { isKitError, printKitError } from '#kit/report';
+import { runMain } from '#kit/report';
 import { summary } from '#kit/summary';
 import { ready } from '#kit/tf';
 import { FROG_HORSE, prepareSvmData, PULLOVER_COAT, type ClassPair } from './svm.ts';
@@ -96,10 +96,4 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (err) {
-  if (!isKitError(err)) throw err;
-  printKitError(err);
-  process.exitCode = 1;
-}
+await runMain(main);

@@ -51,6 +51,9 @@ export function stripOmitted(markdown: string): string {
 }
 
 /** Scripts of package.json that are the instructor's alone (the rest ship, with the files they run). */
+/** In a Gradescope package made with `--only`: the exercises it grades (run_autograder passes them as --only). */
+export const GRADESCOPE_ONLY_FILE = 'grading/gradescope/only';
+
 export const INSTRUCTOR_SCRIPTS = new Set(['verify', 'build:exercises', 'bench', 'grade', 'package:gradescope', 'release']);
 /** What `npm run progress` and `hint` need besides themselves. */
 const STUDENT_SCRIPT_FILES = ['scripts/progress-points.ts', 'scripts/vitest-json.ts'];

@@ -94,7 +94,9 @@ describe('the student release (npm run release)', () => {
   }, 300_000);
 });
 
-describe('the Gradescope autograder (npm run package:gradescope), in an emulated /autograder', () => {
+// An autograder for exercise 01's assignment only (--only): what a course uploads per problem, and it
+// keeps this test from grading the seven stubbed exercises besides.
+describe('the Gradescope autograder (npm run package:gradescope -- --only 01), in an emulated /autograder', () => {
   const root = path.join(tmp, 'autograder');
   const zip = path.join(tmp, 'autograder.zip');
 
@@ -113,7 +115,7 @@ describe('the Gradescope autograder (npm run package:gradescope), in an emulated
   }
 
   beforeAll(() => {
-    const r = sh(tsx, ['scripts/package-gradescope.ts', '--out', zip], REPO_ROOT);
+    const r = sh(tsx, ['scripts/package-gradescope.ts', '--only', '01', '--out', zip], REPO_ROOT);
     expect(r.status, r.out).toBe(0);
     const source = path.join(root, 'source');
     const reader = ZipReader.open(zip);
@@ -135,6 +137,8 @@ describe('the Gradescope autograder (npm run package:gradescope), in an emulated
     expect(list.filter((f) => f.startsWith('solutions/') || f === '.git')).toEqual([]);
     expect(list).toContain('grading/01-he-init/rubric.json');
     expect(list.some((f) => f.startsWith('grading/.tests/01-he-init-'))).toBe(true);
+    expect(list.filter((f) => f.startsWith('grading/.tests/')).every((f) => f.startsWith('grading/.tests/01-he-init-'))).toBe(true);
+    expect(fs.readFileSync(path.join(root, 'source', 'grading', 'gradescope', 'only'), 'utf8').trim()).toBe('01-he-init');
     expect(fs.statSync(path.join(root, 'run_autograder')).mode & 0o111).not.toBe(0);
     expect(fs.statSync(path.join(root, 'source', 'grading')).mode & 0o077).toBe(0);
   });
@@ -144,6 +148,8 @@ describe('the Gradescope autograder (npm run package:gradescope), in an emulated
     const { results } = grade({ 'he-init.ts': sol('he-init.ts'), 'relu-network.ts': sol('relu-network.ts') });
     expect(results.score).toBe(15);
     expect(results.tests.length).toBeGreaterThan(0);
+    // Nothing but exercise 01 was graded.
+    expect(JSON.stringify(results.tests)).not.toMatch(/0[2-8]-[a-z]/);
   }, 600_000);
 
   it('grades a half-done upload to the points it earned (relu-network.ts right, he-init.ts untouched)', () => {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { styleText } from 'node:util';
 import { isNotImplemented, KitError } from '#kit/errors';
 
@@ -17,4 +18,30 @@ export function paint(style: Style, text: string, stream: NodeJS.WriteStream = p
 export function printKitError(err: KitError): void {
   const label = isNotImplemented(err) ? 'to do' : 'error';
   console.error(`${paint(['bold', 'red'], `${label}:`, process.stderr)} ${err.message}`);
+}
+
+/**
+ * Runs a command's `main`: a kit error (a stub not written yet, a bad option, a missing dataset) is
+ * printed as its paragraph and sets a failing exit code; anything else is a bug and keeps its stack.
+ */
+export async function runMain(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (err) {
+    if (isKitError(err)) {
+      printKitError(err);
+      process.exitCode = 1;
+    } else if (isOptionError(err)) {
+      // node:util parseArgs: an unknown option, or a value that looks like one (`--epochs -1`).
+      const script = process.argv[1] === undefined ? 'the command' : path.relative(process.cwd(), process.argv[1]);
+      console.error(`${paint(['bold', 'red'], 'error:', process.stderr)} ${err.message.replace(/\n/g, ' ')} (in ${script}; its options are listed at the top of that file.)`);
+      process.exitCode = 2;
+    } else {
+      throw err;
+    }
+  }
+}
+
+function isOptionError(err: unknown): err is Error {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('ERR_PARSE_ARGS');
 }

@@ -14,7 +14,7 @@
 import { parseArgs } from 'node:util';
 import { ArgumentError } from '#kit/errors';
 import { figurePath, imageGrid, lineChart, type GridImage } from '#kit/figures';
-import { isKitError, printKitError } from '#kit/report';
+import { runMain } from '#kit/report';
 import { Rng } from '#kit/rng';
 import { summary } from '#kit/summary';
 import { ready, tf } from '#kit/tf';
@@ -89,10 +89,4 @@ async function main(): Promise<void> {
   for (const [, ae] of models) ae.model.dispose();
 }
 
-try {
-  await main();
-} catch (err) {
-  if (!isKitError(err)) throw err;
-  printKitError(err);
-  process.exitCode = 1;
-}
+await runMain(main);
