@@ -43,5 +43,6 @@ export async function runMain(main: () => Promise<void>): Promise<void> {
 }
 
 function isOptionError(err: unknown): err is Error {
-  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('ERR_PARSE_ARGS');
+  if (!(err instanceof Error) || !('code' in err)) return false;
+  return typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS');
 }
