@@ -2,7 +2,7 @@
  * `npm run build:exercises` writes the student stubs in exercises/ from solutions/;
  * `npm run build:exercises -- --check` only reports drift (and exits 1 if there is any).
  */
-import { isKitError, printKitError } from '#kit/report';
+import { runMain } from '#kit/report';
 import { findDrift, planStubs, writeStubs } from '#kit/stubs';
 
 function main(): number {
@@ -30,10 +30,4 @@ function main(): number {
   return 0;
 }
 
-try {
-  process.exitCode = main();
-} catch (err) {
-  if (!isKitError(err)) throw err;
-  printKitError(err);
-  process.exitCode = 1;
-}
+await runMain(main);

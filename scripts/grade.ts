@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { KitError, REPO_ROOT } from '#kit/errors';
-import { isKitError, paint, printKitError } from '#kit/report';
+import { paint, runMain } from '#kit/report';
 import { gradeClass, listSubmissions, safeName, type BatchEvent } from '../grading/lib/batch.ts';
 import { EXERCISE_ID, resolveExerciseId, discoverExercises } from '../grading/lib/exercises.ts';
 import { Grader } from '../grading/lib/grade.ts';
@@ -147,13 +147,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (isKitError(err)) printKitError(err);
-    else console.error(err);
-    process.exitCode = 1;
-  },
-);
+await runMain(main);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { zipSync, type Zippable } from 'fflate';
 import { KitError, REPO_ROOT } from '#kit/errors';
-import { isKitError, printKitError } from '#kit/report';
+import { runMain } from '#kit/report';
 import { autograderPlan, GRADESCOPE_ONLY_FILE } from '../grading/lib/distribute.ts';
 import { discoverExercises, resolveExerciseId } from '../grading/lib/exercises.ts';
 import { Grader } from '../grading/lib/grade.ts';
@@ -49,13 +49,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (isKitError(err)) printKitError(err);
-    else console.error(err);
-    process.exitCode = 1;
-  },
-);
+await runMain(main);

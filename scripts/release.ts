@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { KitError, REPO_ROOT } from '#kit/errors';
-import { isKitError, printKitError } from '#kit/report';
+import { runMain } from '#kit/report';
 import { checkRelease, releasePlan, writePlan } from '../grading/lib/distribute.ts';
 
 function main(): number {
@@ -35,10 +35,4 @@ function main(): number {
   return 0;
 }
 
-try {
-  process.exitCode = main();
-} catch (err) {
-  if (!isKitError(err)) throw err;
-  printKitError(err);
-  process.exitCode = 1;
-}
+await runMain(main);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { KitError, REPO_ROOT } from '#kit/errors';
 import { planStubs } from '#kit/stubs';
 import { loadRubric, type Rubric } from './rubric.ts';
+import { filesBelow, posixRelative } from '#kit/files';
 
 export interface StubFile {
   /** Repo-relative, e.g. `exercises/01-he-init/he-init.ts`. */
@@ -35,15 +36,7 @@ export interface Exercise {
 export const EXERCISE_ID = /^\d\d-[a-z0-9-]+$/;
 const TEST_FILE = /\.(test|spec)\.ts$/;
 
-function walk(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
-}
-
-const rel = (root: string, f: string): string => path.relative(root, f).split(path.sep).join('/');
+const rel = posixRelative;
 const inFixtures = (p: string): boolean => p.split('/').includes('fixtures');
 
 /** True for a file of `exercises/` that a student edits (the generated stubs): `.ts`, not a test, not a fixture. */
@@ -66,12 +59,12 @@ export function discoverExercises(root = REPO_ROOT): Exercise[] {
     .sort();
   const planned = fs.existsSync(path.join(root, 'solutions')) ? planStubs(root) : undefined;
   return ids.map((id): Exercise => {
-    const files = walk(path.join(exercisesDir, id)).map((f) => rel(root, f));
+    const files = filesBelow(path.join(exercisesDir, id)).map((f) => rel(root, f));
     const stubs: StubFile[] = planned !== undefined
       ? planned.filter((p) => p.exercise.startsWith(`exercises/${id}/`)).map((p) => ({ path: p.exercise, text: p.text }))
       : files.filter(isStubPath).map((p) => ({ path: p, text: fs.readFileSync(path.join(root, p), 'utf8') }));
     const stubSet = new Set(stubs.map((s) => s.path));
-    const hidden = walk(path.join(root, 'grading', id)).map((f) => rel(root, f));
+    const hidden = filesBelow(path.join(root, 'grading', id)).map((f) => rel(root, f));
     const rubricFile = path.join(root, 'grading', id, 'rubric.json');
     const exercise: Exercise = {
       id,

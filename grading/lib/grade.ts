@@ -19,6 +19,7 @@ import { Slots } from './slots.ts';
 import { loadSubmission, type Submission } from './submission.ts';
 import { checkSubmission, TypecheckPool, type ExerciseCheck } from './typecheck.ts';
 import type { RunRecord } from '../runner/protocol.ts';
+import { filesBelow } from '#kit/files';
 
 export interface GraderOptions {
   /** The kit to grade with (default: this repository). */
@@ -64,14 +65,6 @@ const TYPECHECK_TIMEOUT_MS = 180_000;
 
 const sha = (s: string | Buffer): string => crypto.createHash('sha256').update(s).digest('hex');
 
-function listFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
-}
-
 function seedOf(id: string): number {
   return Number.parseInt(sha(`dlkit-seed:${id}`).slice(0, 8), 16) || 1;
 }
@@ -80,7 +73,7 @@ function seedOf(id: string): number {
 export function buildWorkspace(root: string, exercises: readonly Exercise[], files: ReadonlyMap<string, string>, dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
   for (const f of ['package.json', 'tsconfig.json']) fs.copyFileSync(path.join(root, f), path.join(dir, f));
-  for (const f of listFiles(path.join(root, 'kit'))) {
+  for (const f of filesBelow(path.join(root, 'kit'))) {
     const rel = path.relative(root, f);
     if (/\.(test|spec)\.ts$/.test(rel) || rel.split(path.sep).includes('fixtures')) continue;
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -242,8 +235,8 @@ export class Grader {
   #cacheKey(g: Gradable): string {
     const parts: string[] = [g.exercise.id];
     const files = [
-      ...listFiles(path.join(this.root, 'kit')),
-      ...listFiles(path.join(this.root, 'grading', 'runner')),
+      ...filesBelow(path.join(this.root, 'kit')),
+      ...filesBelow(path.join(this.root, 'grading', 'runner')),
       ...[...g.exercise.publicTests, ...g.exercise.publicSupport, ...g.exercise.hiddenTests, ...g.exercise.hiddenSupport].map((f) => path.join(this.root, f)),
       path.join(this.root, 'package-lock.json'),
     ];

@@ -21,12 +21,13 @@ export function printKitError(err: KitError): void {
 }
 
 /**
- * Runs a command's `main`: a kit error (a stub not written yet, a bad option, a missing dataset) is
+ * Runs a command's `main` (which may return the exit code): a kit error (a stub not written yet, a bad option, a missing dataset) is
  * printed as its paragraph and sets a failing exit code; anything else is a bug and keeps its stack.
  */
-export async function runMain(main: () => Promise<void>): Promise<void> {
+export async function runMain(main: () => unknown): Promise<void> {
   try {
-    await main();
+    const code: unknown = await main();
+    if (typeof code === 'number') process.exitCode = code;
   } catch (err) {
     if (isKitError(err)) {
       printKitError(err);

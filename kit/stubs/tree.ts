@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { KitError, REPO_ROOT } from '#kit/errors';
 import { stubFromSolution } from './generate.ts';
+import { filesBelow, posixRelative } from '#kit/files';
 
 export interface PlannedStub {
   /** Repo-relative path of the reference file. */
@@ -22,20 +23,12 @@ const isTest = (f: string): boolean => /\.(test|spec)\.ts$/.test(f);
 const isHandWritten = (rel: string): boolean =>
   isTest(rel) || rel.endsWith('.md') || rel.split('/').includes('fixtures');
 
-function walk(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
-}
-
-const rel = (root: string, file: string): string => path.relative(root, file).split(path.sep).join('/');
+const rel = posixRelative;
 
 /** Every stub that `solutions/` implies, computed in memory. */
 export function planStubs(root = REPO_ROOT): PlannedStub[] {
   const solutionsDir = path.join(root, 'solutions');
-  return walk(solutionsDir)
+  return filesBelow(solutionsDir)
     .filter((f) => f.endsWith('.ts'))
     .map((file) => {
       const solution = rel(root, file);
@@ -59,7 +52,7 @@ export function findDrift(root = REPO_ROOT, plan = planStubs(root)): Drift[] {
     if (!fs.existsSync(file)) drift.push({ file: p.exercise, problem: 'missing' });
     else if (fs.readFileSync(file, 'utf8') !== p.text) drift.push({ file: p.exercise, problem: 'differs' });
   }
-  for (const file of walk(path.join(root, 'exercises'))) {
+  for (const file of filesBelow(path.join(root, 'exercises'))) {
     const r = rel(root, file);
     if (!planned.has(r) && !isHandWritten(r)) drift.push({ file: r, problem: 'orphan' });
   }
