@@ -60,7 +60,9 @@ function main(): number {
     console.log(fs.readFileSync(file, 'utf8').trimEnd());
     return 0;
   }
-  const hit = all.find((s) => s.heading.toLowerCase().includes(topic.toLowerCase()));
+  // The heading that is the function's name, else the first that mentions it (`fit` must not land on `fitPca`).
+  const wanted = topic.toLowerCase();
+  const hit = all.find((s) => s.heading.toLowerCase() === wanted) ?? all.find((s) => s.heading.toLowerCase().includes(wanted));
   if (hit === undefined) {
     const headings = all.map((s) => s.heading).filter(Boolean);
     console.log(`No hint about "${topic}" in exercises/${id}/hints.md. Its hints are about: ${headings.join('; ')}.`);

@@ -30,8 +30,8 @@ export const LAST_ITERATIONS = 20;
  *                        + examples × 6 × (multiply-adds of one forward pass) / FLOPS )
  *
  * (a training step costs about three forward passes: forward, and two products backward). The
- * constants were measured with `npm run bench -- --only time-to-87` on an otherwise idle machine (the
- * reference configuration: 11.7 s per epoch estimated, 10.9–12.0 s measured). Train a larger configuration
+ * constants were measured on the reference machine, otherwise idle (the reference configuration:
+ * 11.7 s per epoch estimated, 10.9–12.0 s measured). Train a larger configuration
  * outside the tests with `npm run final`.
  */
 export const TEST_BUDGET_SECONDS = 150;

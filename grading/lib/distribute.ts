@@ -148,7 +148,9 @@ export function releasePlan(root: string): PlannedFile[] {
   for (const rel of walk(root, 'kit', (r) => isTest(r) || inFixtures(r))) plan.push({ rel, from: path.join(root, rel) });
   for (const rel of walk(root, 'data', (r) => r.endsWith('.partial') || r.endsWith('.tmp'))) plan.push({ rel, from: path.join(root, rel) });
   for (const rel of student.files) plan.push({ rel, content: withoutSolutionImports(fs.readFileSync(path.join(root, rel), 'utf8')) });
-  plan.push(...exerciseFiles(root));
+  // Exercise READMEs, like the kit's, may mark instructor-only lines (the reference run, the benchmarks).
+  plan.push(...exerciseFiles(root).map((f) =>
+    f.from !== undefined && f.rel.endsWith('.md') ? { rel: f.rel, content: stripOmitted(fs.readFileSync(f.from, 'utf8')) } : f));
   return plan;
 }
 
