@@ -21,7 +21,8 @@ import { BATCH_SIZE, timeEpoch, type EpochTiming } from './mlp-epoch.ts';
 import { fixed, formatTable } from './table.ts';
 import { bonusMargins } from './bonus.ts';
 import { breakdownCases, stepBreakdown, timeTo87, type TimeTo87Run } from './time-to-87.ts';
-import { enhancedConfig, finalConfig, FLOPS, forwardMultiplyAdds, STEP_SECONDS } from '../solutions/04-final-training/final-training.ts';
+import { FLOPS, forwardMultiplyAdds, STEP_SECONDS } from '#kit/train';
+import { enhancedConfig, finalConfig } from '../solutions/04-final-training/final-training.ts';
 
 const quick = process.argv.includes('--quick');
 /** Sections that are scripts of their own, with the arguments that make them quick. */

@@ -15,9 +15,9 @@ import { loadFashionMnist } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { ready, tf } from '#kit/tf';
-import { accuracy, toExamples, withSeededMathRandom, type Examples } from '#kit/train';
+import { accuracy, checkTestBudget, toExamples, withSeededMathRandom, type Examples } from '#kit/train';
 import { trainConfig } from '../03-hyperparam-tuning/tuning.ts';
-import { buildEnhancedMlp, checkTestBudget, enhancedConfig, trainEnhanced, type Activation } from './final-training.ts';
+import { buildEnhancedMlp, enhancedConfig, trainEnhanced, type Activation } from './final-training.ts';
 
 beforeAll(async () => {
   await ready();

@@ -14,9 +14,8 @@ import { loadFashionMnist } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { figurePath, lineChart } from '#kit/figures';
 import { ready } from '#kit/tf';
-import { accuracy, selectExamples, toExamples, type Examples } from '#kit/train';
+import { accuracy, checkTestBudget, selectExamples, toExamples, type Examples } from '#kit/train';
 import {
-  checkTestBudget,
   finalConfig,
   finalTraining,
   LAST_ITERATIONS,

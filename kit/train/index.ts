@@ -25,3 +25,13 @@ export {
 } from './loop.ts';
 export { checkInteger, checkPositive, checkNonNegative, checkFraction, checkOneOf } from './checks.ts';
 export { SeededDropout, seededDropout, withSeededMathRandom } from './dropout.ts';
+export {
+  TEST_BUDGET_SECONDS,
+  STEP_SECONDS,
+  ENHANCED_LAYER_STEP_SECONDS,
+  FLOPS,
+  forwardMultiplyAdds,
+  estimateTrainingSeconds,
+  checkTestBudget,
+  type BudgetConfig,
+} from './budget.ts';

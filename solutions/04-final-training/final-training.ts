@@ -6,69 +6,23 @@
  * iterations (mini-batches), show them as a table and a chart, and report the accuracy on the
  * 10,000-image test split — looked at once, at the very end.
  */
-import { KitError } from '#kit/errors';
 import type { LineChartOptions } from '#kit/figures';
 import { progress } from '#kit/progress';
 import { Rng } from '#kit/rng';
 import { tf } from '#kit/tf';
 import { checkExamples, checkFraction, checkInteger, checkOneOf, seededDropout, type Examples } from '#kit/train';
 import { evaluate } from '../02-mlp/mlp.ts';
-import { CLASSES, checkConfig, describeConfig, trainConfig, type MlpConfig } from '../03-hyperparam-tuning/tuning.ts';
+import { CLASSES, checkConfig, trainConfig, type MlpConfig } from '../03-hyperparam-tuning/tuning.ts';
 
 /** Iterations (mini-batch steps) whose losses the final run records. */
 export const LAST_ITERATIONS = 20;
 
 // ---- the test budget ------------------------------------------------------------------------------
 
-/**
- * The tests train your configurations on the full training split, so they must stay affordable:
- * `npm test` runs dozens of times. A configuration is within budget when its estimated training time
- * on the reference machine (2 CPU cores, tfjs wasm backend) is at most `TEST_BUDGET_SECONDS`. The
- * estimate is a fixed formula, so the verdict does not depend on your machine or its load:
- *
- *   seconds ≈ epochs × ( steps per epoch × STEP_SECONDS
- *                        + examples × 6 × (multiply-adds of one forward pass) / FLOPS )
- *
- * (a training step costs about three forward passes: forward, and two products backward). The
- * constants were measured on the reference machine, otherwise idle (the reference configuration:
- * 11.7 s per epoch estimated, 10.9–12.0 s measured). Train a larger configuration
- * outside the tests with `npm run final`.
- */
-export const TEST_BUDGET_SECONDS = 150;
-/** Fixed cost of one optimizer step on the reference machine (tfjs-layers, autodiff and kernel launches). */
-export const STEP_SECONDS = 0.0015;
-/** Extra fixed cost per step and hidden layer for batch normalisation and dropout (bonus networks). */
-export const ENHANCED_LAYER_STEP_SECONDS = 0.0015;
-/** Effective floating-point operations per second of the wasm matmuls on the reference machine. */
-export const FLOPS = 11e9;
-
-/** Multiply-adds of one forward pass of one example through the MLP the config describes. */
-export function forwardMultiplyAdds(config: Pick<MlpConfig, 'layers' | 'units'>, inputDim: number, outputDim = CLASSES): number {
-  return inputDim * config.units + (config.layers - 1) * config.units * config.units + config.units * outputDim;
-}
-
-/** The estimated training time of `config` on `examples` examples (see TEST_BUDGET_SECONDS). */
-export function estimateTrainingSeconds(config: MlpConfig, examples: number, inputDim = 784, enhanced = false): number {
-  const steps = Math.ceil(examples / config.batchSize);
-  const perStep = STEP_SECONDS + (enhanced ? config.layers * ENHANCED_LAYER_STEP_SECONDS : 0);
-  const flops = 6 * forwardMultiplyAdds(config, inputDim) * examples;
-  return config.epochs * (steps * perStep + flops / FLOPS);
-}
-
-/** Throws a KitError saying what to change when `config` would exceed the test budget. */
-export function checkTestBudget(config: MlpConfig, examples: number, what: string, enhanced = false): void {
-  checkConfig(config, examples);
-  const seconds = estimateTrainingSeconds(config, examples, 784, enhanced);
-  if (seconds <= TEST_BUDGET_SECONDS) return;
-  const steps = config.epochs * Math.ceil(examples / config.batchSize);
-  throw new KitError(
-    `${what} asks for about ${seconds.toFixed(0)} s of training on the reference machine (${describeConfig(config)}: ` +
-      `${String(steps)} steps on ${String(examples)} examples), but the test budget is ${String(TEST_BUDGET_SECONDS)} s ` +
-      `so that \`npm test\` stays fast. Use fewer epochs, a larger batch size (fewer steps) or fewer units, and ` +
-      `check with estimateTrainingSeconds(). Your full configuration can still be trained outside the tests: ` +
-      '`npm run final`.',
-  );
-}
+// The tests check finalConfig() and enhancedConfig() against a fixed estimate of their training time
+// on the reference machine; the formula and its constants live in #kit/train (see
+// estimateTrainingSeconds there), re-exported here for your own use.
+export { TEST_BUDGET_SECONDS, estimateTrainingSeconds, checkTestBudget } from '#kit/train';
 
 // ---- the final run --------------------------------------------------------------------------------
 
