@@ -217,8 +217,9 @@ async function main(): Promise<number> {
     console.log(`${mark} ${r.name.padEnd(width)}  ${r.passed} passed, ${r.failed} failed${skipped}  (${r.seconds.toFixed(1)} s)`);
   }
   const total = (k: 'passed' | 'failed' | 'skipped'): number => results.reduce((n, r) => n + r[k], 0);
-  const skipped = total('skipped') > 0 ? `, ${total('skipped')} skipped` : '';
-  console.log(`${total('passed')} passed, ${total('failed')} failed${skipped}`);
+  if (total('skipped') > 0) console.log(`${total('skipped')} skipped (an optional dataset missing; the reasons are above)`);
+  // The last line, exactly `N passed, N failed`, is what CI reads.
+  console.log(`${total('passed')} passed, ${total('failed')} failed`);
   return total('failed') === 0 ? 0 : 1;
 }
 
