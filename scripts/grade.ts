@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { KitError, REPO_ROOT } from '#kit/errors';
 import { paint, runMain } from '#kit/report';
 import { gradeClass, listSubmissions, safeName, type BatchEvent } from '../grading/lib/batch.ts';
-import { EXERCISE_ID, resolveExerciseId, discoverExercises } from '../grading/lib/exercises.ts';
+import { EXERCISE_ID, resolveExerciseId } from '#kit/exercises';
+import { discoverExercises } from '../grading/lib/exercises.ts';
 import { Grader } from '../grading/lib/grade.ts';
 import { classroomResults, failedResults, gradescopeResults, renderTable, writeJson } from '../grading/lib/results.ts';
 

@@ -5,16 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '#kit/errors';
+import { exerciseIds, resolveExerciseId } from '#kit/exercises';
 import { paint } from '#kit/report';
-
-const EXERCISE_ID = /^\d\d-[a-z0-9-]+$/;
-
-function resolve(ids: string[], q: string): string | undefined {
-  const query = q.replace(/^exercises\//, '').replace(/\/$/, '');
-  if (ids.includes(query)) return query;
-  if (/^\d{1,2}$/.test(query)) return ids.find((id) => id.startsWith(`${query.padStart(2, '0')}-`));
-  return ids.find((id) => id.slice(3) === query) ?? ids.find((id) => id.includes(query));
-}
 
 /** Splits markdown into its `## ` sections (the text before the first one is the preamble). */
 function sections(md: string): Array<{ heading: string; body: string }> {
@@ -34,15 +26,12 @@ function sections(md: string): Array<{ heading: string; body: string }> {
 
 function main(): number {
   const [query, topic] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-  const ids = fs.readdirSync(path.join(REPO_ROOT, 'exercises'), { withFileTypes: true })
-    .filter((e) => e.isDirectory() && EXERCISE_ID.test(e.name))
-    .map((e) => e.name)
-    .sort();
+  const ids = exerciseIds(REPO_ROOT);
   if (query === undefined) {
     console.log(`usage: npm run hint -- <exercise> [<function>]   e.g. npm run hint -- 01 heNormal\nexercises: ${ids.join(', ')}`);
     return 2;
   }
-  const id = resolve(ids, query);
+  const id = resolveExerciseId(ids, query);
   if (id === undefined) {
     console.error(`There is no exercise "${query}". The exercises are: ${ids.join(', ')} (a number such as 01 is enough).`);
     return 2;

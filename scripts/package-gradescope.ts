@@ -9,9 +9,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { zipSync, type Zippable } from 'fflate';
 import { KitError, REPO_ROOT } from '#kit/errors';
+import { resolveExerciseId } from '#kit/exercises';
 import { runMain } from '#kit/report';
 import { autograderPlan, GRADESCOPE_ONLY_FILE } from '../grading/lib/distribute.ts';
-import { discoverExercises, resolveExerciseId } from '../grading/lib/exercises.ts';
+import { discoverExercises } from '../grading/lib/exercises.ts';
 import { Grader } from '../grading/lib/grade.ts';
 
 async function main(): Promise<number> {

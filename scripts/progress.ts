@@ -11,11 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { REPO_ROOT } from '#kit/errors';
+import { exerciseIds } from '#kit/exercises';
 import { paint } from '#kit/report';
 import { loadPoints, matches, type PointsItem } from './progress-points.ts';
 import { readVitestJson, type TestOutcome } from './vitest-json.ts';
 
-const EXERCISE_ID = /^\d\d-[a-z0-9-]+$/;
 const CACHE = path.join(REPO_ROOT, 'out', 'progress', 'cache.json');
 
 interface Cached {
@@ -87,10 +87,7 @@ function main(): number {
   const args = process.argv.slice(2);
   const force = args.includes('--run');
   const filter = args.find((a) => !a.startsWith('--'));
-  const all = fs.readdirSync(path.join(REPO_ROOT, 'exercises'), { withFileTypes: true })
-    .filter((e) => e.isDirectory() && EXERCISE_ID.test(e.name))
-    .map((e) => e.name)
-    .sort();
+  const all = exerciseIds(REPO_ROOT);
   const ids = filter === undefined ? all : all.filter((id) => id === filter || id.startsWith(`${filter.padStart(2, '0')}-`) || id.includes(filter));
   if (ids.length === 0) {
     console.error(`No exercise matches "${filter ?? ''}". The exercises are: ${all.join(', ')}.`);

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '#kit/errors';
+import { filesBelow } from '#kit/files';
 import { paint } from '#kit/report';
 import { discoverExercises, type Exercise } from '../grading/lib/exercises.ts';
 import { Grader } from '../grading/lib/grade.ts';
@@ -62,11 +63,8 @@ const count = (outcomes: TestOutcome[], s: TestOutcome['status']): number => out
 function unitTestFiles(): string[] {
   const out: string[] = [];
   for (const dir of ['kit', 'scripts', 'bench', path.join('grading', 'lib'), path.join('grading', 'tests')]) {
-    const abs = path.join(REPO_ROOT, dir);
-    if (!fs.existsSync(abs)) continue;
-    for (const e of fs.readdirSync(abs, { withFileTypes: true, recursive: true })) {
-      const f = path.join(e.parentPath, e.name);
-      if (e.isFile() && /\.test\.ts$/.test(e.name) && !f.split(path.sep).includes('fixtures')) out.push(path.relative(REPO_ROOT, f));
+    for (const f of filesBelow(path.join(REPO_ROOT, dir))) {
+      if (/\.test\.ts$/.test(f) && !f.split(path.sep).includes('fixtures')) out.push(path.relative(REPO_ROOT, f));
     }
   }
   return out.sort();

@@ -6,9 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { KitError, REPO_ROOT } from '#kit/errors';
+import { exerciseIds } from '#kit/exercises';
+import { filesBelow, posixRelative } from '#kit/files';
 import { planStubs } from '#kit/stubs';
 import { loadRubric, type Rubric } from './rubric.ts';
-import { filesBelow, posixRelative } from '#kit/files';
 
 export interface StubFile {
   /** Repo-relative, e.g. `exercises/01-he-init/he-init.ts`. */
@@ -33,10 +34,8 @@ export interface Exercise {
   rubricProblem?: string;
 }
 
-export const EXERCISE_ID = /^\d\d-[a-z0-9-]+$/;
 const TEST_FILE = /\.(test|spec)\.ts$/;
 
-const rel = posixRelative;
 const inFixtures = (p: string): boolean => p.split('/').includes('fixtures');
 
 /** True for a file of `exercises/` that a student edits (the generated stubs): `.ts`, not a test, not a fixture. */
@@ -53,18 +52,15 @@ export function discoverExercises(root = REPO_ROOT): Exercise[] {
   if (!fs.existsSync(exercisesDir)) {
     throw new KitError(`${exercisesDir} does not exist: the grader needs the kit's exercises/ folder. Run it from the kit (or the packaged autograder).`);
   }
-  const ids = fs.readdirSync(exercisesDir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && EXERCISE_ID.test(e.name))
-    .map((e) => e.name)
-    .sort();
+  const ids = exerciseIds(root);
   const planned = fs.existsSync(path.join(root, 'solutions')) ? planStubs(root) : undefined;
   return ids.map((id): Exercise => {
-    const files = filesBelow(path.join(exercisesDir, id)).map((f) => rel(root, f));
+    const files = filesBelow(path.join(exercisesDir, id)).map((f) => posixRelative(root, f));
     const stubs: StubFile[] = planned !== undefined
       ? planned.filter((p) => p.exercise.startsWith(`exercises/${id}/`)).map((p) => ({ path: p.exercise, text: p.text }))
       : files.filter(isStubPath).map((p) => ({ path: p, text: fs.readFileSync(path.join(root, p), 'utf8') }));
     const stubSet = new Set(stubs.map((s) => s.path));
-    const hidden = filesBelow(path.join(root, 'grading', id)).map((f) => rel(root, f));
+    const hidden = filesBelow(path.join(root, 'grading', id)).map((f) => posixRelative(root, f));
     const rubricFile = path.join(root, 'grading', id, 'rubric.json');
     const exercise: Exercise = {
       id,
@@ -91,10 +87,3 @@ export function discoverExercises(root = REPO_ROOT): Exercise[] {
   });
 }
 
-/** Resolves what a person typed (`01`, `1`, `01-he-init`, `he-init`) to an exercise id, or undefined. */
-export function resolveExerciseId(ids: readonly string[], query: string): string | undefined {
-  const q = query.trim().replace(/\/$/, '').replace(/^exercises\//, '');
-  if (ids.includes(q)) return q;
-  if (/^\d{1,2}$/.test(q)) return ids.find((id) => id.startsWith(`${q.padStart(2, '0')}-`));
-  return ids.find((id) => id.slice(3) === q) ?? ids.find((id) => id.includes(q));
-}

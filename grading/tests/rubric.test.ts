@@ -2,7 +2,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KitError, REPO_ROOT } from '#kit/errors';
 import { matches } from '../../scripts/progress-points.ts';
-import { discoverExercises, isStubPath, resolveExerciseId } from '../lib/exercises.ts';
+import { resolveExerciseId } from '#kit/exercises';
+import { discoverExercises, isStubPath } from '../lib/exercises.ts';
 import { checkCoverage, itemScore, loadRubric, matchesPattern, parseRubric, totals, type Rubric } from '../lib/rubric.ts';
 
 const T = (s: string): string[] => s.split(' › ');

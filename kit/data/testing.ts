@@ -2,10 +2,11 @@
  * Fixture helpers for the data tests: temporary folders, small manifests and small IDX datasets.
  * Not exported from index.ts; tests import it directly.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { filesBelow } from '#kit/files';
 import { encodeIdx } from './idx.ts';
 import type { Manifest, ManifestDataset, ManifestFile } from './manifest.ts';
 import { sha256Hex } from './verify.ts';
@@ -23,10 +24,7 @@ export function tempDir(prefix = 'dlkit-data-'): { dir: string; cleanup: () => v
 
 /** Every file below `dir` (relative paths, sorted), to prove nothing half-written was left. */
 export function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .sort();
+  return filesBelow(dir).map((f) => path.relative(dir, f));
 }
 
 let manifests = 0;

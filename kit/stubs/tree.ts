@@ -23,7 +23,6 @@ const isTest = (f: string): boolean => /\.(test|spec)\.ts$/.test(f);
 const isHandWritten = (rel: string): boolean =>
   isTest(rel) || rel.endsWith('.md') || rel.split('/').includes('fixtures');
 
-const rel = posixRelative;
 
 /** Every stub that `solutions/` implies, computed in memory. */
 export function planStubs(root = REPO_ROOT): PlannedStub[] {
@@ -31,7 +30,7 @@ export function planStubs(root = REPO_ROOT): PlannedStub[] {
   return filesBelow(solutionsDir)
     .filter((f) => f.endsWith('.ts'))
     .map((file) => {
-      const solution = rel(root, file);
+      const solution = posixRelative(root, file);
       if (isTest(file)) {
         throw new KitError(
           `${solution} is a test file inside solutions/. Tests live beside the stubs in exercises/ so the ` +
@@ -53,7 +52,7 @@ export function findDrift(root = REPO_ROOT, plan = planStubs(root)): Drift[] {
     else if (fs.readFileSync(file, 'utf8') !== p.text) drift.push({ file: p.exercise, problem: 'differs' });
   }
   for (const file of filesBelow(path.join(root, 'exercises'))) {
-    const r = rel(root, file);
+    const r = posixRelative(root, file);
     if (!planned.has(r) && !isHandWritten(r)) drift.push({ file: r, problem: 'orphan' });
   }
   return drift;
