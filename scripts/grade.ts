@@ -7,10 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { KitError, REPO_ROOT } from '#kit/errors';
+import { EXERCISE_ID, exerciseIds, resolveExerciseList } from '#kit/exercises';
 import { paint, runMain } from '#kit/report';
 import { gradeClass, listSubmissions, safeName, type BatchEvent } from '../grading/lib/batch.ts';
-import { EXERCISE_ID, resolveExerciseId } from '#kit/exercises';
-import { discoverExercises } from '../grading/lib/exercises.ts';
 import { Grader } from '../grading/lib/grade.ts';
 import { classroomResults, failedResults, gradescopeResults, renderTable, writeJson } from '../grading/lib/results.ts';
 
@@ -92,12 +91,7 @@ async function main(): Promise<number> {
     return n;
   };
   const jobs = number('jobs', values.jobs) ?? os.availableParallelism();
-  const ids = discoverExercises().map((e) => e.id);
-  const only = values.only?.split(',').map((q) => {
-    const id = resolveExerciseId(ids, q);
-    if (id === undefined) throw new KitError(`--only ${q}: no such exercise. The kit has ${ids.join(', ')}.`);
-    return id;
-  });
+  const only = values.only === undefined ? undefined : resolveExerciseList(exerciseIds(REPO_ROOT), values.only);
   const classMode = values.class === true
     || (values.single !== true && fs.existsSync(source) && fs.statSync(source).isDirectory() && isClassFolder(source));
   const name = safeName(path.basename(source).replace(/\.zip$/i, ''));

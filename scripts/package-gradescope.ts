@@ -8,21 +8,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { zipSync, type Zippable } from 'fflate';
-import { KitError, REPO_ROOT } from '#kit/errors';
-import { resolveExerciseId } from '#kit/exercises';
+import { REPO_ROOT } from '#kit/errors';
+import { exerciseIds, resolveExerciseList } from '#kit/exercises';
 import { runMain } from '#kit/report';
 import { autograderPlan, GRADESCOPE_ONLY_FILE } from '../grading/lib/distribute.ts';
-import { discoverExercises } from '../grading/lib/exercises.ts';
 import { Grader } from '../grading/lib/grade.ts';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { out: { type: 'string' }, only: { type: 'string' } } });
-  const ids = discoverExercises().map((e) => e.id);
-  const only = values.only?.split(',').map((q) => {
-    const id = resolveExerciseId(ids, q.trim());
-    if (id === undefined) throw new KitError(`--only ${q}: no such exercise. The kit has ${ids.join(', ')}; give one or more of them, separated by commas (e.g. --only 02,03,04).`);
-    return id;
-  });
+  const only = values.only === undefined ? undefined : resolveExerciseList(exerciseIds(REPO_ROOT), values.only);
   const name = only === undefined ? 'dlkit-autograder.zip' : `dlkit-autograder-${only.map((id) => id.slice(0, 2)).join('-')}.zip`;
   const out = path.resolve(values.out ?? path.join(REPO_ROOT, 'out', 'gradescope', name));
   // Checks every rubric against its tests, and lists the tests once so that no container has to.

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { KitError } from '#kit/errors';
 
 export const EXERCISE_ID = /^\d\d-[a-z0-9-]+$/;
 
@@ -24,4 +25,15 @@ export function resolveExerciseId(ids: readonly string[], query: string): string
   if (ids.includes(q)) return q;
   if (/^\d{1,2}$/.test(q)) return ids.find((id) => id.startsWith(`${q.padStart(2, '0')}-`));
   return ids.find((id) => id.slice(3) === q) ?? ids.find((id) => id.includes(q));
+}
+
+/** The exercises a comma-separated option names (`--only 02,03,04`), each resolved as above. */
+export function resolveExerciseList(ids: readonly string[], csv: string, option = '--only'): string[] {
+  return csv.split(',').map((q) => {
+    const id = resolveExerciseId(ids, q);
+    if (id === undefined) {
+      throw new KitError(`${option} ${q}: no such exercise. The kit has ${ids.join(', ')}; give one or more of them, separated by commas (e.g. ${option} 02,03,04).`);
+    }
+    return id;
+  });
 }
