@@ -11,7 +11,7 @@ import { EXERCISE_ID, exerciseIds, resolveExerciseList } from '#kit/exercises';
 import { paint, runMain } from '#kit/report';
 import { gradeClass, listSubmissions, safeName, type BatchEvent } from '../grading/lib/batch.ts';
 import { Grader } from '../grading/lib/grade.ts';
-import { classroomResults, failedResults, gradescopeResults, renderTable, writeJson } from '../grading/lib/results.ts';
+import { classroomResults, failedResults, GRADER_FAILED, gradescopeResults, renderTable, writeJson } from '../grading/lib/results.ts';
 
 const USAGE = `usage: npm run grade -- <submission folder or .zip> [options]
        npm run grade -- <folder of submissions> [--class] [options]
@@ -27,7 +27,7 @@ options:
   --class              treat the folder as a folder of submissions
   --single             treat it as one submission (what Gradescope's run_autograder says)
   --github-classroom   also emit the GitHub Classroom reporter payload (to $GITHUB_OUTPUT as "result")
-  --sandbox <mode>     none: no isolation; no-namespaces: no unshare (as in a Docker container); debugging only
+  --sandbox <mode>     none: no isolation; no-namespaces: no bubblewrap, only the run user (as in a Docker container); debugging only
   --keep               keep the temporary workspaces (debugging)`;
 
 function isClassFolder(dir: string): boolean {
@@ -111,8 +111,9 @@ async function main(): Promise<number> {
       log: (l) => { console.log(paint('dim', l)); },
     });
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    if (!classMode) writeJson(resultsFile, failedResults(reason));
+    // The student sees results.json; why the grader could not start (a broken rubric, a missing tool)
+    // is for the staff, who read this command's output (Gradescope keeps it hidden from students).
+    if (!classMode) writeJson(resultsFile, failedResults(GRADER_FAILED));
     throw err;
   }
   try {

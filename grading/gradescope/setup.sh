@@ -22,6 +22,9 @@ fi
 
 # setpriv and prlimit (util-linux) drop the student's code to another user with limits.
 command -v setpriv >/dev/null 2>&1 || { apt-get update && apt-get install -y --no-install-recommends util-linux; }
+# bubblewrap: the full sandbox where the container allows user namespaces (the grader says per
+# submission which level ran; without it, the user switch above still holds).
+command -v bwrap >/dev/null 2>&1 || { apt-get update && apt-get install -y --no-install-recommends bubblewrap; } || true
 
 if [ "${DLKIT_SKIP_NPM_CI:-0}" != "1" ]; then
   npm ci --no-audit --no-fund

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Grader } from './grade.ts';
 import type { SubmissionReport } from './report.ts';
-import { failedResults, gradebook, gradescopeResults, passRates, renderTable, writeJson } from './results.ts';
+import { failedResults, GRADER_FAILED, gradebook, gradescopeResults, passRates, renderTable, writeJson } from './results.ts';
+import { cleanStrings } from './sanitize.ts';
 
 export interface BatchOptions {
   out: string;
@@ -61,9 +62,11 @@ export async function gradeClass(grader: Grader, dir: string, options: BatchOpti
         // grade() reports its own failures; this is a last line of defence so the batch goes on.
         report = {
           name: path.basename(source), source, score: 0, maxScore: 0, bonus: 0, maxBonus: 0, exercises: [], used: [], ignored: [],
-          ignoredCount: 0, problems: [], sandbox: [], seconds: 0, error: (err as Error).message,
+          ignoredCount: 0, problems: [], sandbox: [], seconds: 0, error: GRADER_FAILED, graderError: String((err as Error).stack ?? err),
         };
       }
+      // Everything below prints or writes it (progress line, results, gradebook, summary): cleaned once here too.
+      report = cleanStrings(report);
       writeJson(resultsFile, report.error === undefined ? gradescopeResults(report) : failedResults(report.error, report.seconds));
       writeJson(path.join(options.out, 'reports', `${fileNames[i]!}.json`), report);
       reports[i] = report;

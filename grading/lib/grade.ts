@@ -14,9 +14,11 @@ import type { Finding } from './policy.ts';
 import type { ExerciseReport, ExerciseStatus, ItemResult, SubmissionReport, TestResult } from './report.ts';
 import { checkCoverage, itemOf, itemScore, roundScore, totals, TITLE_SEPARATOR, type Rubric } from './rubric.ts';
 import { removeTree, runExercise, type RunOutcome } from './run.ts';
-import { detectSandbox, UidPool, type Sandbox, type SandboxMode } from './sandbox.ts';
+import { detectSandbox, executeOnlyNode, UidPool, type Sandbox, type SandboxMode } from './sandbox.ts';
 import { Slots } from './slots.ts';
-import { loadSubmission, type Submission } from './submission.ts';
+import { GRADER_FAILED } from './results.ts';
+import { cleanStrings, cleanText } from './sanitize.ts';
+import { loadSubmission, nothingFound, SubmissionError, type Submission } from './submission.ts';
 import { checkSubmission, TypecheckPool, type ExerciseCheck } from './typecheck.ts';
 import type { RunRecord } from '../runner/protocol.ts';
 import { filesBelow } from '#kit/files';
@@ -110,6 +112,8 @@ export class Grader {
   readonly #uidPool: UidPool;
   /** The run user of each slot (root only). */
   readonly uids: number[];
+  /** The execute-only copy of node the runs use (see sandbox.ts). */
+  readonly #node: string;
   #gradable: Gradable[] = [];
 
   private constructor(options: GraderOptions) {
@@ -141,6 +145,7 @@ export class Grader {
     this.#tmpBase = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'dlkit-g-'));
     // The run users must be able to reach their run folders, not to list their neighbours.
     fs.chmodSync(this.#tmpBase, 0o711);
+    this.#node = executeOnlyNode(this.#tmpBase);
     this.#gradable = wanted.filter((e) => e.rubric !== undefined).map((e) => ({ exercise: e, rubric: e.rubric!, tests: [] }));
     this.notes = [...this.sandbox.notes];
     if (!this.sandbox.namespaces) {
@@ -261,7 +266,7 @@ export class Grader {
       try {
         await Promise.all(missing.map((g) => this.#slots.use(async (slot) => {
           const outcome = await runExercise({
-            sandbox: this.sandbox, slot, ...this.#uid(slot), workspace: ws, exercise: g.exercise, mode: 'collect',
+            sandbox: this.sandbox, slot, ...this.#uid(slot), node: this.#node, workspace: ws, exercise: g.exercise, mode: 'collect',
             limits: { ...this.#limits(g.rubric), timeMs: 300_000 }, hide: this.#hidePaths([]), tmpBase: this.#tmpBase, seed: seedOf(g.exercise.id),
           });
           const collected = outcome.records.filter((r): r is Extract<RunRecord, { type: 'collected' }> => r.type === 'collected');
@@ -331,21 +336,37 @@ export class Grader {
       const workspace = ws;
       const hide = this.#hidePaths([...(options.hide ?? []), source]);
       base.exercises = await Promise.all(this.#gradable.map((g) => this.#gradeExercise(g, sub, workspace, checked.exercises.get(g.exercise.id)!, hide)));
+      // The untouched stubs' NotImplemented is not what went wrong when no file was found, or when a
+      // file was refused (too big, UTF-16, a link): the first failure says that instead.
+      const nothing = nothingFound(sub, this.#gradable.flatMap((g) => g.exercise.stubs));
+      if (nothing !== undefined) base.problems.unshift(nothing);
       for (const e of base.exercises) {
+        const stubs = this.#gradable.find((g) => g.exercise.id === e.id)!.exercise.stubs;
+        const refused = sub.refused.find((r) => stubs.some((s) => s.path === r.stub));
+        const why = nothing ?? refused?.why;
+        if (why !== undefined && e.status === 'graded' && e.passed < e.tests.length) e.reason = why;
         base.score += e.points;
         base.bonus += e.bonus;
       }
       base.score = roundScore(base.score + base.bonus);
       base.bonus = roundScore(base.bonus);
     } catch (err) {
-      base.error = err instanceof KitError ? err.message : `${(err as Error).name}: ${(err as Error).message}`;
+      // A submission that cannot be read is told why; the grader's own failures (ENOENT, RangeError…)
+      // mean nothing to a student: a plain sentence for them, the raw error in report.json.
+      if (err instanceof SubmissionError) {
+        base.error = err.message;
+      } else {
+        base.error = GRADER_FAILED;
+        base.graderError = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+      }
       base.score = 0;
       base.bonus = 0;
     } finally {
       if (ws !== undefined && this.#options.keep !== true) removeTree(ws);
     }
     base.seconds = (Date.now() - t0) / 1000;
-    return base;
+    // Everything in the report may be shown in a terminal or on Gradescope: no escape sequences.
+    return cleanStrings(base);
   }
 
   async #gradeExercise(g: Gradable, sub: Submission, ws: string, check: ExerciseCheck, hide: string[]): Promise<ExerciseReport> {
@@ -378,7 +399,7 @@ export class Grader {
     let only: Gradable['tests'] | undefined;
     for (let round = 0; round <= MAX_RERUNS; round++) {
       const outcome = await this.#slots.use((slot) => runExercise({
-        sandbox: this.sandbox, slot, ...this.#uid(slot), workspace: ws, exercise: g.exercise, mode: 'run', limits: this.#limits(g.rubric), hide,
+        sandbox: this.sandbox, slot, ...this.#uid(slot), node: this.#node, workspace: ws, exercise: g.exercise, mode: 'run', limits: this.#limits(g.rubric), hide,
         tmpBase: this.#tmpBase, seed: seedOf(g.exercise.id), ...(only ? { only } : {}), ...(this.#options.keep ? { keep: true } : {}),
       }));
       runs.outcomes.push(outcome);
@@ -431,6 +452,18 @@ function fatalReason(f: Finding): string {
 
 /** Turns the runner's records into per-test verdicts and points (the only place points are decided). */
 function score(report: ExerciseReport, g: Gradable, fatal: Finding[], runs: RunResult): void {
+  // A crashed run's detail is the grader's own error (a spawn failure, the runner's exception): the
+  // student reads a plain sentence, the instructor the detail (report.json). Everything else a run
+  // said is the submission's text: cleaned of escape sequences and cut to a readable length.
+  const crashed = runs.outcomes.find((o) => o.end === 'crashed');
+  const CRASHED = 'the test run stopped before it reported every test (the course staff have the details)';
+  const said = (s: string | undefined): string | undefined => (s === undefined ? undefined : cleanText(s, 2000));
+  /** For the grader's own words about a run (its end, a charged test), which may carry a crash's detail. */
+  const plain = (s: string | undefined): string | undefined => {
+    let out = s;
+    for (const o of runs.outcomes) if (o.end === 'crashed' && o.detail !== undefined && o.detail !== '') out = out?.replaceAll(o.detail, CRASHED);
+    return said(out);
+  };
   const byTest = new Map<string, Array<Extract<RunRecord, { type: 'test' }>>>();
   const moduleErrors = new Map<string, string>();
   let tampering: string | undefined;
@@ -451,13 +484,13 @@ function score(report: ExerciseReport, g: Gradable, fatal: Finding[], runs: RunR
   let runReason: string | undefined;
   if (fatal.length > 0) {
     status = 'compile-error';
-    runReason = fatalReason(fatal[0]!);
+    runReason = said(fatalReason(fatal[0]!));
   } else if (tampering !== undefined) {
     status = 'tampered';
-    runReason = `tampering detected: ${tampering}`;
+    runReason = said(`tampering detected: ${tampering}`);
   } else if (first !== undefined && first.end !== 'finished') {
     status = first.end;
-    runReason = first.detail;
+    runReason = plain(first.detail);
   }
   for (const t of g.tests) {
     const item = itemOf(g.rubric, t.title)!;
@@ -469,7 +502,7 @@ function score(report: ExerciseReport, g: Gradable, fatal: Finding[], runs: RunR
       result.status = status === 'tampered' ? 'failed' : 'errored';
       result.reason = runReason;
     } else if (recs.length === 0) {
-      result.reason = runs.culprits.get(key) ?? moduleErrors.get(t.file) ?? last?.detail ?? 'the test runner never reported this test';
+      result.reason = plain(runs.culprits.get(key)) ?? said(moduleErrors.get(t.file)) ?? plain(last?.detail) ?? 'the test runner never reported this test';
     } else {
       const ok = recs.every((r) => r.state === 'passed' && r.signed === 'pass' && r.integrity === 'ok');
       const r = recs.find((x) => !(x.state === 'passed' && x.signed === 'pass')) ?? recs[0]!;
@@ -477,13 +510,13 @@ function score(report: ExerciseReport, g: Gradable, fatal: Finding[], runs: RunR
       else if ((r.state === 'skipped' || r.state === 'pending') && r.reason !== undefined && !moduleErrors.has(t.file)) {
         // It skipped itself and said why (ctx.skip): no points, but not the submission's fault either.
         result.status = 'skipped';
-        result.reason = `skipped: ${r.reason}`;
+        result.reason = `skipped: ${said(r.reason)!}`;
       } else if (r.state === 'skipped' || r.state === 'pending') {
         result.status = 'errored';
-        result.reason = moduleErrors.get(t.file) ?? r.reason ?? runReason ?? 'the test did not run';
+        result.reason = said(moduleErrors.get(t.file) ?? r.reason) ?? runReason ?? 'the test did not run';
       } else {
         result.status = 'failed';
-        result.reason = r.reason
+        result.reason = said(r.reason)
           ?? (r.signed === 'missing' ? 'the grader could not confirm this result (no signature from its sentinel)'
             : r.signed === 'bad-signature' ? 'the grader could not confirm this result (forged signature)'
               : 'failed');
@@ -518,6 +551,8 @@ function score(report: ExerciseReport, g: Gradable, fatal: Finding[], runs: RunR
   const hiddenItem = (t: TestResult): string => g.rubric.items.find((i) => i.id === t.item)?.title ?? t.item;
   const reason = runReason ?? (firstFailure === undefined ? undefined : firstFailure.hidden ? `a hidden test of "${hiddenItem(firstFailure)}" failed` : firstFailure.reason);
   if (reason !== undefined) report.reason = reason;
-  const crashed = runs.outcomes.find((o) => o.end === 'crashed');
-  if (crashed !== undefined) report.log = crashed.log.slice(-4000);
+  if (crashed !== undefined) {
+    report.log = cleanText(crashed.log.slice(-4000));
+    if (crashed.detail !== undefined) report.detail = cleanText(crashed.detail, 4000);
+  }
 }

@@ -18,6 +18,8 @@ export interface Finding {
   file: string;
   line: number;
   message: string;
+  /** The raw cause of a failure on the grader's side, for the instructor (report.json only). */
+  detail?: string;
 }
 
 export interface PolicyResult {
@@ -63,6 +65,18 @@ export function importsOf(text: string, file = 'file.ts'): string[] {
   return out;
 }
 
+/**
+ * The stub file a relative import names, the way the tests' toolchain finds it: tsc (NodeNext, with
+ * allowImportingTsExtensions) reads `./x.js` as `./x.ts`, and vitest also finds the extension-less
+ * `./x`; so `./x.ts`, `./x.js` and `./x` all name the stub `x.ts`. Anything else — a query such as
+ * `?raw`, another extension, a folder — names no stub.
+ */
+export function stubTarget(file: string, spec: string, stubPaths: ReadonlySet<string>): string | undefined {
+  const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
+  const stub = target.endsWith('.ts') ? target : target.endsWith('.js') ? `${target.slice(0, -3)}.ts` : `${target}.ts`;
+  return stubPaths.has(stub) ? stub : undefined;
+}
+
 function packageOf(specifier: string): string {
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
@@ -80,19 +94,18 @@ export function checkPolicy(text: string, ctx: PolicyContext): PolicyResult {
   };
 
   const checkSpecifier = (node: ts.Node, spec: string): void => {
-    if (ctx.stubImports.has(spec)) {
-      if (spec.startsWith('.')) result.imports.push(path.posix.normalize(path.posix.join(path.posix.dirname(ctx.file), spec)));
-      return;
-    }
     if (spec.startsWith('.')) {
-      const target = path.posix.normalize(path.posix.join(path.posix.dirname(ctx.file), spec));
-      if (ctx.stubPaths.has(target)) {
-        result.imports.push(target);
+      const stub = stubTarget(ctx.file, spec, ctx.stubPaths);
+      if (stub !== undefined) {
+        result.imports.push(stub);
         return;
       }
+      if (ctx.stubImports.has(spec)) return;
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(ctx.file), spec));
       violation(node, `imports "${spec}" (${target}), which is not a stub file of exercises/: a submission may import only the kit (#kit/…), the packages the kit uses, and the other exercise files it is given`);
       return;
     }
+    if (ctx.stubImports.has(spec)) return;
     if (spec.startsWith('#kit/')) return;
     if (!spec.startsWith('node:') && ctx.packages.has(packageOf(spec))) return;
     violation(node, `imports "${spec}", which a submission may not use: only the kit (#kit/…), the packages the kit depends on (${[...ctx.packages].join(', ')}), other exercise files, and what the stub already imports are allowed`);
@@ -115,6 +128,10 @@ export function checkPolicy(text: string, ctx: PolicyContext): PolicyResult {
         violation(node, `\`${name}\` is not allowed in a submission: it loads Node's internals around the import rule`);
       }
       const owner = node.expression.getText(sf);
+      if (owner === 'import.meta' && name !== undefined && /^glob/.test(name)) {
+        // vite's import.meta.glob reads files through the test runner, past the import rule.
+        violation(node, `\`import.meta.${name}\` is not allowed in a submission: it reads files through the test runner; import modules by their literal name`);
+      }
       if (name !== undefined && owner === 'process' && FLAGGED_PROCESS.has(name)) flag(node, `uses process.${name}`);
       if (name === 'asymmetricMatch') flag(node, 'mentions asymmetricMatch (a value that decides its own equality)');
       if (name === 'random' && owner === 'Math') flag(node, 'uses Math.random (the kit passes seeded generators instead)');

@@ -6,11 +6,13 @@
  */
 import fs from 'node:fs';
 
-interface ProcInfo {
+export interface ProcInfo {
   pid: number;
   ppid: number;
   uid: number;
   rssKb: number;
+  /** The kernel's name of the process (comm): what it executed, or what it set with prctl. */
+  name: string;
 }
 
 export const procAvailable = fs.existsSync('/proc/self/status');
@@ -25,10 +27,19 @@ function readProc(pid: number): ProcInfo | undefined {
     const uid = Number((field('Uid') ?? '').split(/\s+/)[0]);
     const rss = Number((field('VmRSS') ?? '0 kB').split(/\s+/)[0]);
     if (!Number.isFinite(ppid)) return undefined;
-    return { pid, ppid, uid, rssKb: Number.isFinite(rss) ? rss : 0 };
+    return { pid, ppid, uid, rssKb: Number.isFinite(rss) ? rss : 0, name: field('Name') ?? '' };
   } catch {
     return undefined; // gone, or not ours to read
   }
+}
+
+export function processInfo(pid: number): ProcInfo | undefined {
+  return readProc(pid);
+}
+
+/** The live children of `pid`. */
+export function childrenOf(pid: number): ProcInfo[] {
+  return allProcs().filter((p) => p.ppid === pid);
 }
 
 function allProcs(): ProcInfo[] {

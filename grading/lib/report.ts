@@ -65,6 +65,8 @@ export interface ExerciseReport {
   peakMemoryMb: number;
   /** Tail of the run's output when it crashed (untrusted). */
   log?: string;
+  /** The raw reason of a failure on the grader's side, for the instructor (report.json only; the student sees a plain sentence). */
+  detail?: string;
 }
 
 export interface SubmissionReport {
@@ -82,6 +84,8 @@ export interface SubmissionReport {
   problems: string[];
   sandbox: string[];
   seconds: number;
-  /** Set when the grader itself failed: the score is then 0. */
+  /** Set when the submission could not be graded (an unreadable zip, the grader failing): the score is then 0. */
   error?: string;
+  /** The raw error when the grader failed on its side, for the instructor (report.json only; `error` says it in plain words). */
+  graderError?: string;
 }

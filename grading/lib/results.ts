@@ -6,6 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ExerciseReport, ItemResult, SubmissionReport } from './report.ts';
 import { roundScore } from './rubric.ts';
+import { cleanStrings, cleanText } from './sanitize.ts';
+
+/**
+ * What a student is told when the grader failed on its side (a bug, a full disk, a missing tool): the
+ * raw error means nothing to them and may show the grader's internals, so it goes to report.json only.
+ */
+export const GRADER_FAILED = 'the grader failed on its side (not because of anything in your submission); the course staff have the details and will grade it again';
 
 // ---- the table ----------------------------------------------------------------------------------
 
@@ -20,8 +27,9 @@ function shorten(s: string, max: number): string {
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
-/** The per-exercise table plus notes, as plain text. */
-export function renderTable(r: SubmissionReport, options: { width?: number } = {}): string {
+/** The per-exercise table plus notes, as plain text (escape sequences and control characters removed). */
+export function renderTable(report: SubmissionReport, options: { width?: number } = {}): string {
+  const r = cleanStrings(report);
   const width = options.width ?? 120;
   const lines: string[] = [];
   const bonus = r.maxBonus > 0 ? ` + ${fmt(r.bonus)} / ${fmt(r.maxBonus)} bonus` : '';
@@ -62,10 +70,10 @@ export function renderTable(r: SubmissionReport, options: { width?: number } = {
   }
   if (r.problems.length > 0) {
     lines.push('', 'About the submission:');
-    for (const p of r.problems) lines.push(`  ${p}`);
+    for (const p of r.problems) lines.push(`  ${shorten(p, 400)}`);
   }
   if (r.ignoredCount > 0) {
-    const shown = r.ignored.slice(0, 8).map((i) => `${i.path} (${i.why})`).join(', ');
+    const shown = r.ignored.slice(0, 8).map((i) => shorten(`${i.path} (${i.why})`, 200)).join(', ');
     const more = r.ignoredCount > 8 ? `, and ${r.ignoredCount - 8} more` : '';
     lines.push('', `Ignored (only the exercise files you edit are graded): ${shown}${more}.`);
   }
@@ -107,7 +115,8 @@ function failures(e: ExerciseReport, item: ItemResult, hidden: boolean): string 
  * proportion to their test counts, so the two entries add up to the item's score. Bonus entries
  * have max_score 0 (Gradescope shows them as extra credit).
  */
-export function gradescopeResults(r: SubmissionReport): GradescopeResults {
+export function gradescopeResults(report: SubmissionReport): GradescopeResults {
+  const r = cleanStrings(report);
   const tests: GradescopeTest[] = [];
   for (const e of r.exercises) {
     for (const item of e.items) {
@@ -148,25 +157,29 @@ export function failedResults(reason: string, seconds = 0): GradescopeResults {
   return {
     score: 0,
     execution_time: Math.round(seconds),
-    output: `The grader could not grade this submission: ${reason}\nScore: 0 until it is graded again; nothing was held against the submission.`,
+    output: `The grader could not grade this submission: ${cleanText(reason)}\nScore: 0 until it is graded again; nothing was held against the submission.`,
     visibility: 'visible',
     stdout_visibility: 'hidden',
     tests: [],
   };
 }
 
-/** Writes JSON atomically (a reader never sees half a file). */
+/**
+ * Writes JSON atomically (a reader never sees half a file). Its strings are cleaned on the way: what
+ * is written here (results.json, report.json) is shown by Gradescope or read in a terminal.
+ */
 export function writeJson(file: string, data: unknown): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`);
+  fs.writeFileSync(tmp, `${JSON.stringify(cleanStrings(data), null, 2)}\n`);
   fs.renameSync(tmp, file);
 }
 
 // ---- GitHub Classroom -----------------------------------------------------------------------------
 
 /** The payload GitHub Classroom's autograding-grading-reporter reads (base64 in `<RUNNER>_RESULTS`). */
-export function classroomResults(r: SubmissionReport): unknown {
+export function classroomResults(report: SubmissionReport): unknown {
+  const r = cleanStrings(report);
   const tests = r.exercises.flatMap((e) => e.items.map((item) => ({
     name: `${e.id} › ${item.title}${item.bonus ? ' (bonus)' : ''}`,
     status: item.earned === item.points ? 'pass' : 'fail',
@@ -188,7 +201,9 @@ export function classroomResults(r: SubmissionReport): unknown {
 // ---- a class --------------------------------------------------------------------------------------
 
 function csvCell(v: string | number): string {
-  const s = String(v);
+  // A text cell starting with = + - @ is a formula to a spreadsheet (a student's name or an error
+  // message could compute things in the instructor's gradebook): a leading ' keeps it text.
+  const s = typeof v === 'string' ? cleanText(v).replace(/^[=+\-@]/, "'$&") : String(v);
   return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

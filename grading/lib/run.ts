@@ -1,17 +1,21 @@
 /**
  * One run of one exercise's tests (or, in 'collect' mode, the listing of them): a workspace of its
- * own, the runner started inside the sandbox, a wall-time and a memory limit enforced from outside,
- * every process of the run killed at the end, and the runner's records read back.
+ * own, read-only to the run; vitest started inside the sandbox as the run's user (sandbox.ts); the
+ * signing keys served from here (keys.ts); the records read from a pipe with bounds (records.ts); a
+ * wall-time and a memory limit enforced from outside; every process of the run killed at the end.
  */
-import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Exercise } from './exercises.ts';
+import { KeyService } from './keys.ts';
 import { killGroup, killPids, killUser, procAvailable, runProcesses } from './procs.ts';
-import { ENTER_SCRIPT, PRIVATE_SCRATCH, SCRATCH, unshareArgs, workerWrapperScript, type Sandbox } from './sandbox.ts';
-import type { RunRecord, RunSpec } from '../runner/protocol.ts';
+import { RecordReader, verifyRecords } from './records.ts';
+import { cleanText } from './sanitize.ts';
+import { identityFiles, sandboxArgv, type Sandbox } from './sandbox.ts';
+import { KEY_SOCKET_ENV, RESULTS_FD, type RunRecord, type RunSpec } from '../runner/protocol.ts';
+import { REPO_ROOT } from '#kit/errors';
 
 const RUNNER_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'runner');
 
@@ -30,12 +34,14 @@ export interface RunRequest {
   slot: number;
   /** The run's own user id (root only; claimed by the session for this slot). */
   uid?: number;
+  /** The node binary the run uses (the session's execute-only copy; default: this process's). */
+  node?: string;
   /** The submission workspace to copy from. */
   workspace: string;
   exercise: Exercise;
   mode: 'run' | 'collect';
   limits: RunLimits;
-  /** Paths hidden from the run (when namespaces work). */
+  /** Paths the sandbox must not show even where a system folder holds them (the kit, submissions). */
   hide: readonly string[];
   /** Where the run's folders are created. */
   tmpBase: string;
@@ -104,16 +110,8 @@ function chownTree(dir: string, uid: number, gid: number, dirMode: number, fileM
   }
 }
 
-function makeWritable(dir: string): void {
-  try {
-    fs.chmodSync(dir, 0o700);
-    for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (d.isDirectory() && !d.isSymbolicLink()) makeWritable(path.join(dir, d.name));
-    }
-  } catch {
-    // best effort: rmSync reports what it cannot remove
-  }
-}
+/** The world-writable scratch folders a run without its own /tmp can write to (swept after it). */
+const SCRATCH = ['/tmp', '/var/tmp', '/dev/shm'];
 
 /** Deletes what the run user left in the world-writable scratch folders (nothing of a run survives it). */
 function removeFilesOf(uid: number): void {
@@ -127,7 +125,7 @@ function removeFilesOf(uid: number): void {
     for (const name of names) {
       const p = path.join(dir, name);
       try {
-        if (fs.lstatSync(p).uid === uid) fs.rmSync(p, { recursive: true, force: true });
+        if (fs.lstatSync(p).uid === uid) removeTree(p);
       } catch {
         // gone meanwhile
       }
@@ -135,14 +133,15 @@ function removeFilesOf(uid: number): void {
   }
 }
 
+/**
+ * Removes a folder whatever a run left in it (a tree thousands of levels deep, folders without write
+ * permission): coreutils' rm walks iteratively, where fs.rmSync recurses and can overflow its stack.
+ */
 export function removeTree(dir: string): void {
   if (!fs.existsSync(dir)) return;
-  try {
-    fs.rmSync(dir, { recursive: true, force: true });
-  } catch {
-    makeWritable(dir);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  spawnSync('chmod', ['-R', 'u+rwX', dir], { stdio: 'ignore' });
+  const r = spawnSync('rm', ['-rf', '--one-file-system', dir], { stdio: 'ignore' });
+  if (r.status !== 0 || r.error !== undefined) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** Builds the run's workspace R (a copy of the submission workspace holding only this exercise's hidden tests). */
@@ -154,21 +153,17 @@ function buildRunWorkspace(req: RunRequest, dir: string, uid: number | undefined
   for (const f of fs.readdirSync(RUNNER_DIR)) {
     if (f.endsWith('.ts') && !f.endsWith('.test.ts')) fs.copyFileSync(path.join(RUNNER_DIR, f), path.join(grader, f));
   }
-  for (const d of ['.sandbox/home', '.sandbox/tmp', '.sandbox/out', '.vitest-tmp']) fs.mkdirSync(path.join(dir, d), { recursive: true });
-  fs.writeFileSync(path.join(dir, '.sandbox', 'progress.jsonl'), '');
+  const scratch = path.join(dir, '.sandbox');
+  if (!req.sandbox.namespaces) for (const d of ['home', 'tmp', 'out']) fs.mkdirSync(path.join(scratch, d), { recursive: true });
+  else fs.mkdirSync(scratch);
   if (uid !== undefined) {
-    // Root owns everything, the run's group may read it; only .sandbox/ is the run user's to write.
+    // Root owns everything, the run's group may read it; only .sandbox/ is the run user's to write
+    // (without bubblewrap: inside it, a tmpfs covers .sandbox/ and the rest is bound read-only).
     chownTree(dir, 0, uid, 0o2750, 0o640);
-    fs.chmodSync(path.join(dir, '.vitest-tmp'), 0o2750);
-    const hidden = path.join(dir, 'grading', id);
-    if (fs.existsSync(hidden)) chownTree(hidden, 0, 0, 0o700, 0o600);
-    chownTree(path.join(dir, '.grader'), 0, 0, 0o700, 0o600);
-    chownTree(path.join(dir, '.sandbox'), uid, uid, 0o700, 0o600);
-    fs.lchownSync(path.join(dir, '.sandbox'), 0, uid);
-    fs.chmodSync(path.join(dir, '.sandbox'), 0o2750);
+    chownTree(scratch, uid, uid, 0o700, 0o600);
   } else {
     // Same user as the grader: read-only is all we can do (the user could undo it; see grading/README.md).
-    readOnly(dir, new Set(['.sandbox', '.vitest-tmp', 'node_modules', 'data']));
+    readOnly(dir, new Set(['.sandbox', 'node_modules', 'data']));
   }
 }
 
@@ -184,54 +179,83 @@ function readOnly(dir: string, keep: ReadonlySet<string>, rel = ''): void {
   }
 }
 
+/** Read-only paths a run needs besides the system: its workspace, node, the packages and the data. */
+function neededPaths(R: string, keyDir: string, node: string): string[] {
+  const dataDir = process.env['KIT_DATA_DIR'];
+  const chromium = process.env['KIT_CHROMIUM'];
+  const links = ['node_modules', 'data'].map((l) => path.join(R, l)).filter((l) => fs.existsSync(l)).map((l) => fs.realpathSync(l));
+  return [R, keyDir, path.dirname(node), ...links, ...(dataDir ? [fs.realpathSync(path.resolve(dataDir))] : []), ...(chromium && fs.existsSync(chromium) ? [fs.realpathSync(chromium)] : [])];
+}
+
 export async function runExercise(req: RunRequest): Promise<RunOutcome> {
   const t0 = Date.now();
   const { sandbox } = req;
   const uid = sandbox.dropUser ? req.uid : undefined;
   if (uid !== undefined) killUser(uid); // leftovers of an earlier run in this slot
-  const R = fs.mkdtempSync(path.join(req.tmpBase, `r${req.exercise.id.slice(0, 2)}-`));
-  const P = fs.mkdtempSync(path.join(req.tmpBase, 'p-'));
-  fs.chmodSync(P, 0o700);
+  const R = fs.realpathSync(fs.mkdtempSync(path.join(req.tmpBase, `r${req.exercise.id.slice(0, 2)}-`)));
+  // The key socket's folder (with the sandbox's /etc/passwd): reachable by this run's user only.
+  const K = fs.realpathSync(fs.mkdtempSync(path.join(req.tmpBase, 'k-')));
+  let keys: KeyService | undefined;
   try {
     buildRunWorkspace(req, R, uid);
     const all = [...req.exercise.publicTests, ...req.exercise.hiddenTests];
     const files = (req.only === undefined ? all : all.filter((f) => req.only!.some((t) => t.file === f))).map((f) => path.join(R, f));
-    const wrapper = workerWrapperScript(sandbox, { uid, gid: uid, maxFileBytes: 1024 ** 3, maxProcesses: MAX_TASKS });
-    let workerNode: string | undefined;
-    if (wrapper !== undefined) {
-      workerNode = path.join(P, 'worker-node.sh');
-      fs.writeFileSync(workerNode, wrapper, { mode: 0o700 });
-    }
     const heapMb = Math.max(512, Math.min(8192, Math.floor((req.limits.memoryBytes / 1024 ** 2) * 0.75)));
+    const scratch = path.join(R, '.sandbox');
+    const node = req.node ?? process.execPath;
     const spec: RunSpec = {
       mode: req.mode,
       root: R,
       files,
-      resultsFile: path.join(P, 'results.jsonl'),
-      progressFile: path.join(R, '.sandbox', 'progress.jsonl'),
-      cacheDir: path.join(P, 'vite-cache'),
-      sentinelKey: crypto.randomBytes(32).toString('hex'),
+      progressFile: path.join(scratch, 'progress.jsonl'),
+      cacheDir: path.join(scratch, 'tmp', 'vite'),
       testTimeoutMs: req.limits.testTimeoutMs,
       testWatchdogMs: req.limits.testTimeoutMs + Math.min(5000, req.limits.testTimeoutMs / 2),
       workerExecArgv: [`--max-old-space-size=${heapMb}`],
       workerEnv: {
-        HOME: path.join(R, '.sandbox', 'home'),
-        TMPDIR: path.join(R, '.sandbox', 'tmp'),
-        KIT_OUT_DIR: path.join(R, '.sandbox', 'out'),
+        HOME: path.join(scratch, 'home'),
+        TMPDIR: path.join(scratch, 'tmp'),
+        KIT_OUT_DIR: path.join(scratch, 'out'),
         KIT_PROGRESS: '0',
-        DLKIT_PROGRESS_FILE: path.join(R, '.sandbox', 'progress.jsonl'),
+        DLKIT_PROGRESS_FILE: path.join(scratch, 'progress.jsonl'),
         ...(process.env['DLKIT_WORKER_DEBUG'] ? { DEBUG: process.env['DLKIT_WORKER_DEBUG'] } : {}),
       },
       seed: req.seed,
-      ...(workerNode === undefined ? {} : { workerNode }),
       ...(req.only === undefined ? {} : { testNamePattern: namePattern(req.only) }),
     };
-    const specFile = path.join(P, 'spec.json');
-    fs.writeFileSync(specFile, JSON.stringify(spec), { mode: 0o600 });
+    const specFile = path.join(R, '.grader', 'spec.json');
+    fs.writeFileSync(specFile, JSON.stringify(spec));
+    if (uid !== undefined) fs.chownSync(specFile, 0, uid);
+    let launcher: number | undefined;
+    keys = await KeyService.start({ dir: K, files, launcher: () => launcher });
+    // Only this run's user may reach its key socket (two runs at once must not ask in each other's name).
+    if (uid !== undefined) {
+      fs.chownSync(K, 0, uid);
+      fs.chmodSync(K, 0o750);
+      fs.chownSync(keys.socketPath, 0, uid);
+      fs.chmodSync(keys.socketPath, 0o660);
+    } else fs.chmodSync(K, 0o700);
+    spec.workerEnv[KEY_SOCKET_ENV] = keys.socketPath;
+    fs.writeFileSync(specFile, JSON.stringify(spec));
+    const home = path.join(scratch, 'home');
+    const identity = uid !== undefined && sandbox.namespaces ? identityFiles(K, uid, home) : undefined;
+    const argv = sandboxArgv({
+      sandbox,
+      ...(uid === undefined ? {} : { uid }),
+      maxFileBytes: 1024 ** 3,
+      maxProcesses: MAX_TASKS,
+      readOnly: neededPaths(R, K, node),
+      scratch: [scratch],
+      dirs: ['home', 'tmp', 'out'].map((d) => path.join(scratch, d)),
+      ...(identity ?? {}),
+      mask: [REPO_ROOT, req.tmpBase, ...req.hide],
+      cwd: R,
+      command: [node, '--import', 'tsx', path.join(R, '.grader', 'runner.ts'), specFile],
+    });
     const env: NodeJS.ProcessEnv = {
       PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
-      HOME: P,
-      TMPDIR: path.join(R, '.vitest-tmp'),
+      HOME: home,
+      TMPDIR: path.join(scratch, 'tmp'),
       LANG: 'C.UTF-8',
       CI: '1',
       NO_COLOR: '1',
@@ -240,112 +264,108 @@ export async function runExercise(req: RunRequest): Promise<RunOutcome> {
       ...Object.fromEntries(PASSED_ENV.filter((k) => process.env[k]).map((k) => [k, process.env[k]!])),
       ...(process.env['KIT_DATA_DIR'] ? { KIT_DATA_DIR: path.resolve(process.env['KIT_DATA_DIR']) } : {}),
     };
-    const runnerArgs = [process.execPath, '--import', 'tsx', path.join(R, '.grader', 'runner.ts'), specFile];
-    let cmd: string;
-    let args: string[];
-    if (sandbox.namespaces) {
-      const enter = path.join(P, 'enter.sh');
-      fs.writeFileSync(enter, ENTER_SCRIPT, { mode: 0o700 });
-      cmd = 'unshare';
-      const mounts = [...req.hide.map((p) => `hide:${p}`), ...PRIVATE_SCRATCH.map((p) => `private:${p}`)];
-      args = [...unshareArgs(sandbox), '--', '/bin/sh', enter, ...mounts, '--', ...runnerArgs];
-    } else {
-      [cmd, ...args] = runnerArgs as [string, ...string[]];
-    }
-    const outcome = await supervise({ cmd, args, cwd: R, env, uid, limits: req.limits, resultsFile: spec.resultsFile, t0 });
+    const outcome = await supervise({
+      argv, cwd: R, env, uid, limits: req.limits, t0, onSpawn: (pid) => { launcher = pid; },
+    });
+    const records = verifyRecords(outcome.raw, R, (f) => keys?.keyOf(f), keys.tampering);
     const logDir = process.env['DLKIT_RUN_LOG_DIR'];
     if (logDir !== undefined && logDir !== '') {
       // For an instructor chasing a crash: what the run printed (untrusted), one file per run.
       fs.mkdirSync(logDir, { recursive: true });
-      fs.writeFileSync(path.join(logDir, `${path.basename(R)}.log`), outcome.log);
+      fs.writeFileSync(path.join(logDir, `${path.basename(R)}.log`), `${outcome.log}\n--- key service: ${[...keys.tampering, ...keys.refusals].join('; ') || 'ok'}\n`);
     }
-    return outcome;
+    return { end: outcome.end, seconds: outcome.seconds, peakRssBytes: outcome.peakRssBytes, log: outcome.log, ...(outcome.detail ? { detail: outcome.detail } : {}), records };
   } finally {
     if (uid !== undefined) {
       killUser(uid);
       removeFilesOf(uid);
     }
-    if (req.keep !== true) {
-      removeTree(R);
-      removeTree(P);
-    }
+    await keys?.close();
+    if (req.keep !== true) for (const d of [R, K]) removeTree(d);
   }
 }
 
 interface Supervised {
-  cmd: string;
-  args: string[];
+  argv: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
   uid: number | undefined;
   limits: RunLimits;
-  resultsFile: string;
   t0: number;
+  onSpawn: (pid: number) => void;
 }
 
-function supervise(s: Supervised): Promise<RunOutcome> {
+type Supervision = Omit<RunOutcome, 'records'> & { raw: RecordReader['records'] };
+
+function supervise(s: Supervised): Promise<Supervision> {
   return new Promise((resolve) => {
     let log = '';
     const append = (b: Buffer): void => {
-      log += b.toString('utf8');
-      if (log.length > LOG_CAP * 2) log = log.slice(-LOG_CAP);
+      if (log.length < LOG_CAP * 2) log += b.toString('utf8');
+      else log = log.slice(-LOG_CAP) + b.toString('utf8').slice(-LOG_CAP);
     };
-    const child = spawn(s.cmd, s.args, { cwd: s.cwd, env: s.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', append);
-    child.stderr.on('data', append);
+    const reader = new RecordReader(cleanText);
+    const child = spawn(s.argv[0]!, s.argv.slice(1), { cwd: s.cwd, env: s.env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) s.onSpawn(child.pid);
     let end: RunEnd | undefined;
     let peak = 0;
     let detail: string | undefined;
+    let finished = false;
     const killAll = (): void => {
       if (child.pid === undefined) return;
       killPids(runProcesses(child.pid, s.uid).pids);
       killGroup(child.pid);
     };
+    const stop = (why: RunEnd, text: string): void => {
+      if (end === undefined) {
+        end = why;
+        detail = text;
+      }
+      killAll();
+    };
+    child.stdout!.on('data', append);
+    child.stderr!.on('data', append);
+    const results = child.stdio[RESULTS_FD] as NodeJS.ReadableStream | null;
+    results?.on('data', (b: Buffer) => {
+      reader.feed(b);
+      if (reader.overflow) stop('crashed', 'the tests wrote more than the grader reads from a run (a flood of records)');
+    });
     const poll = setInterval(() => {
       if (child.pid === undefined || !procAvailable) return;
       const { rssBytes } = runProcesses(child.pid, s.uid);
       peak = Math.max(peak, rssBytes);
-      if (rssBytes > s.limits.memoryBytes && end === undefined) {
-        end = 'memory';
-        detail = `the tests used ${(rssBytes / 1024 ** 2).toFixed(0)} MB, more than the ${(s.limits.memoryBytes / 1024 ** 2).toFixed(0)} MB allowed`;
-        killAll();
+      if (rssBytes > s.limits.memoryBytes) {
+        stop('memory', `the tests used ${(rssBytes / 1024 ** 2).toFixed(0)} MB, more than the ${(s.limits.memoryBytes / 1024 ** 2).toFixed(0)} MB allowed`);
       }
     }, 200);
-    const timer = setTimeout(() => {
-      if (end === undefined) {
-        end = 'timeout';
-        detail = `the tests did not finish within ${(s.limits.timeMs / 1000).toFixed(0)} s`;
-      }
-      killAll();
-    }, s.limits.timeMs);
+    const timer = setTimeout(() => { stop('timeout', `the tests did not finish within ${(s.limits.timeMs / 1000).toFixed(0)} s`); }, s.limits.timeMs);
+    let grace: NodeJS.Timeout | undefined;
     const finish = (code: number | null, signal: NodeJS.Signals | null, error?: Error): void => {
+      if (finished) return;
+      finished = true;
       clearInterval(poll);
       clearTimeout(timer);
+      if (grace !== undefined) clearTimeout(grace);
       killAll();
-      const records = readRecords(s.resultsFile);
+      const records = reader.records;
       const ended = records.some((r) => r.type === 'done' || r.type === 'collected');
       if (end === undefined && (error !== undefined || code !== 0 || !ended)) {
         end = 'crashed';
-        const crash = records.find((r): r is Extract<RunRecord, { type: 'crash' }> => r.type === 'crash');
-        detail = error?.message ?? crash?.message ?? `the test runner stopped (${signal ?? `exit ${code}`}) before reporting every test`;
+        const crash = records.find((r) => r.type === 'crash');
+        detail = error?.message ?? (crash?.type === 'crash' ? crash.message : undefined) ?? `the test runner stopped (${signal ?? `exit ${code}`}) before reporting every test`;
       }
-      resolve({ records, end: end ?? 'finished', seconds: (Date.now() - s.t0) / 1000, peakRssBytes: peak, log: log.slice(-LOG_CAP), ...(detail ? { detail } : {}) });
+      resolve({ raw: records, end: end ?? 'finished', seconds: (Date.now() - s.t0) / 1000, peakRssBytes: peak, log: cleanText(log.slice(-LOG_CAP)), ...(detail ? { detail } : {}) });
     };
     child.on('error', (err) => { finish(null, null, err); });
-    child.on('close', (code, signal) => { finish(code, signal); });
+    // The launcher is gone: kill whatever of the run is left (a daemon holding the pipes open), give
+    // the pipes a moment to drain, and finish even if something still holds them.
+    child.on('exit', (code, signal) => {
+      killAll();
+      grace = setTimeout(() => {
+        for (const stream of [child.stdout, child.stderr, results]) (stream as { destroy?: () => void } | null)?.destroy?.();
+        finish(code, signal);
+      }, 5000);
+      child.on('close', () => { finish(code, signal); });
+    });
   });
-}
-
-export function readRecords(file: string): RunRecord[] {
-  if (!fs.existsSync(file)) return [];
-  const out: RunRecord[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      out.push(JSON.parse(line) as RunRecord);
-    } catch {
-      // a line cut short by a kill: ignore it
-    }
-  }
-  return out;
 }

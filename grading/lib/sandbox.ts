@@ -1,50 +1,54 @@
 /**
- * What isolation this machine allows, found once by trying it, and how to start a run inside it.
+ * What isolation this machine allows, found once by trying it, and the command line that starts a run
+ * inside it. Three levels, best first; the report names the one that graded each submission:
  *
- * - namespaces (`unshare`: mount, network, pid; as root, or as a user where user namespaces are
- *   allowed): no network, the kit's solutions/ grading/ out/ .git and the submissions hidden behind
- *   empty mounts, and every process of the run dies with it (pid namespace);
- * - as root, the test workers run as an unprivileged user of their own (`setpriv`), one uid per
- *   concurrent run, with a process limit (`prlimit`); the workspace is read-only to them;
- * - otherwise the run is only a process group, and the report says so.
+ * - `bubblewrap`: Debian's `bwrap` (the sandbox behind Flatpak) with every namespace it has (user, ipc,
+ *   pid, network, uts, cgroup, mount). The run's file system starts empty: only the system's programs
+ *   and libraries (/usr), a few files of /etc, node, node_modules, the datasets and the run's own
+ *   workspace are bound in, read-only; /tmp, /dev/shm and the run's scratch folder are fresh tmpfs of
+ *   bounded size that vanish with it. As root, the whole sandbox runs as a user id of its own.
+ * - `user` (root, no namespaces: a Docker container such as Gradescope's): the run is started as an
+ *   unprivileged user of its own; files are hidden by permissions only, the network is not walled off.
+ * - `none`: the grader's own user; for trying things, not for grading people who want to cheat.
+ *
+ * Nothing privileged runs inside any of them: the privileges are dropped (setpriv) before bwrap starts,
+ * and vitest's main process is as untrusted as the test workers. Every node process of a run runs from
+ * an execute-only copy of node, which makes it non-dumpable: no other process of the run user can read
+ * its memory, its environment or its open files through /proc or ptrace.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
+export type SandboxLevel = 'bubblewrap' | 'user' | 'none';
+
 export interface Sandbox {
+  level: SandboxLevel;
   isRoot: boolean;
-  /** unshare with mount + network + pid namespaces works. */
+  /** bwrap works here (the `bubblewrap` level). */
   namespaces: boolean;
-  /** …through a user namespace (not root). */
-  userNamespace: boolean;
-  /** Workers can run as another user (root + setpriv). */
+  /** Runs get a user id of their own (root + setpriv). */
   dropUser: boolean;
   prlimit: boolean;
   /** First uid/gid of the per-run users. */
   uidBase: number;
-  /** One line per property, for the report. */
+  /** One line per property, for the report; the first names the level. */
   notes: string[];
 }
 
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
-export function unshareArgs(s: Pick<Sandbox, 'isRoot'>): string[] {
-  return [
-    '--mount', '--net', '--pid', '--fork', '--kill-child', '--mount-proc', '--propagation', 'private',
-    ...(s.isRoot ? [] : ['--map-root-user']),
-  ];
-}
-
 let cached: Sandbox | undefined;
 
 export type SandboxMode = 'auto' | 'no-namespaces' | 'none';
 
+/** Writable tmpfs sizes inside the bubblewrap sandbox (tmpfs pages are not in any process's RSS). */
+export const TMPFS_BYTES = { tmp: 1024 ** 3, shm: 256 * 1024 ** 2, scratch: 1024 ** 3 };
+
 /**
- * 'auto' tries everything; 'no-namespaces' leaves out unshare (what a Docker container without
- * CAP_SYS_ADMIN allows, e.g. Gradescope's); 'none' uses no isolation at all. The last two exist to
- * test the grader's fallbacks; DLKIT_SANDBOX in the environment overrides 'auto'.
+ * 'auto' tries everything; 'no-namespaces' leaves out bwrap (what a Docker container without user
+ * namespaces allows, e.g. Gradescope's); 'none' uses no isolation at all. The last two exist to test
+ * the grader's fallbacks; DLKIT_SANDBOX in the environment overrides 'auto'.
  */
 export function detectSandbox(requested: SandboxMode = 'auto'): Sandbox {
   const fromEnv = process.env['DLKIT_SANDBOX'];
@@ -52,91 +56,143 @@ export function detectSandbox(requested: SandboxMode = 'auto'): Sandbox {
   if (mode === 'auto' && cached !== undefined) return cached;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const uidBase = Number(process.env['DLKIT_SANDBOX_UID_BASE'] ?? 61000);
-  const s: Sandbox = { isRoot, namespaces: false, userNamespace: false, dropUser: false, prlimit: false, uidBase, notes: [] };
+  const s: Sandbox = { level: 'none', isRoot, namespaces: false, dropUser: false, prlimit: has('prlimit'), uidBase, notes: [] };
   if (mode === 'none') {
-    s.notes.push('isolation: none (forced)');
+    s.notes.push('sandbox: none (forced): the tests run as the grader\'s own user, with its network and files');
     return s;
   }
-  if (mode === 'no-namespaces') {
-    s.notes.push('network: NOT isolated — namespaces switched off (DLKIT_SANDBOX=no-namespaces)');
-  } else if (process.platform === 'linux' && has('unshare')) {
-    const probe = fs.mkdtempSync(path.join(os.tmpdir(), 'dlkit-probe-'));
-    const r = spawnSync('unshare', [...unshareArgs(s), 'sh', '-c', 'mount -t tmpfs -o size=4k tmpfs "$1" && echo ok', 'sh', probe], {
-      encoding: 'utf8',
-      timeout: 15_000,
-    });
-    fs.rmSync(probe, { recursive: true, force: true });
-    s.namespaces = r.status === 0 && r.stdout.includes('ok');
-    s.userNamespace = s.namespaces && !isRoot;
-    if (!s.namespaces) {
-      const why = (r.stderr || r.error?.message || `exit ${r.status}`).split('\n')[0]!.trim();
-      s.notes.push(`network: NOT isolated — unshare failed here (${why}); the tests can reach the network`);
-    }
-  } else {
-    s.notes.push(`network: NOT isolated — no unshare on ${process.platform}; the tests can reach the network`);
+  s.dropUser = isRoot && has('setpriv');
+  let why: string;
+  if (mode === 'no-namespaces') why = 'switched off (DLKIT_SANDBOX=no-namespaces)';
+  else if (process.platform !== 'linux') why = `not available on ${process.platform}`;
+  else if (!has('bwrap')) why = 'bubblewrap is not installed (apt-get install bubblewrap)';
+  else {
+    const probe = probeBubblewrap(s);
+    s.namespaces = probe === undefined;
+    why = probe ?? '';
   }
   if (s.namespaces) {
-    s.notes.push(`network: isolated (network namespace${s.userNamespace ? ' inside a user namespace' : ''})`);
-    s.notes.push('files: the kit\'s solutions/, grading/, out/, .git and the submissions are hidden from the run (mount namespace)');
+    s.level = 'bubblewrap';
+    s.notes.push(`sandbox: bubblewrap — user, ipc, pid, network, uts and mount namespaces; the run sees only /usr, node, node_modules, the data and its own workspace (read-only) and a private /tmp${s.dropUser ? `, as a user of its own (uids from ${uidBase})` : ', as the grader\'s user'}`);
+  } else if (s.dropUser) {
+    s.level = 'user';
+    s.notes.push(`sandbox: user — bubblewrap ${why}; the tests run as an unprivileged user of their own (uids from ${uidBase}), files are hidden by permissions only`);
+    s.notes.push('network: NOT isolated — the tests can reach the network');
+  } else {
+    s.notes.push(`sandbox: none — bubblewrap ${why}, and ${isRoot ? 'setpriv is missing' : 'the grader is not root'}: the tests run as the grader's own user; a submission can read and write what the grader can`);
+    s.notes.push('network: NOT isolated — the tests can reach the network');
   }
-  s.dropUser = isRoot && has('setpriv');
-  s.prlimit = has('prlimit');
-  s.notes.push(s.dropUser
-    ? `user: tests run as an unprivileged user of their own (uids from ${uidBase}) that cannot write the workspace`
-    : `user: tests run as the grader's own user (${isRoot ? 'setpriv missing' : 'not root'}); a submission can write what the grader can`);
   if (mode === 'auto') cached = s;
   return s;
 }
 
-/** The script that hides paths inside the new mount namespace, then starts the command. */
-export const ENTER_SCRIPT = `#!/bin/sh
-# dlkit grader: runs inside fresh mount/network/pid namespaces. Before "--": "hide:<path>" puts an
-# empty, unreadable mount over <path>; "private:<path>" gives the run a fresh, empty tmpfs there.
-# After "--": the command to run.
-set -eu
-while [ "$#" -gt 0 ]; do
-  case "$1" in
-    --) shift; break ;;
-    hide:*) p="\${1#hide:}"
-      if [ -d "$p" ]; then mount -t tmpfs -o size=4k,mode=000 dlkit-hidden "$p"
-      elif [ -e "$p" ]; then mount --bind /dev/null "$p"; fi ;;
-    private:*) p="\${1#private:}"
-      if [ -d "$p" ]; then mount -t tmpfs -o size=256m,mode=1777 dlkit-private "$p"; fi ;;
-  esac
-  shift
-done
-# Loopback up: tests may talk to themselves (a local server); there is still no way out.
-ip link set lo up 2>/dev/null || true
-umask 027
-exec "$@"
-`;
-
-/** Shared scratch folders the run gets a private copy of (when namespaces work). */
-export const PRIVATE_SCRATCH = ['/var/tmp', '/dev/shm'];
-/** World-writable folders swept for the run user's files after a run. */
-export const SCRATCH = ['/tmp', '/var/tmp', '/dev/shm'];
-
-export interface WorkerWrapper {
-  uid?: number;
-  gid?: number;
-  /** Per-file size limit for the workers, in bytes. */
-  maxFileBytes: number;
-  maxProcesses: number;
+/** Starts `true` in the sandbox the runs would get; undefined when it works, else why not. */
+function probeBubblewrap(s: Pick<Sandbox, 'dropUser' | 'uidBase'>): string | undefined {
+  const args = [...dropPrivileges(s.dropUser ? s.uidBase : undefined), 'bwrap', ...baseArgs(), ...systemMounts(), '--', '/bin/true'];
+  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8', timeout: 15_000 });
+  if (r.status === 0) return undefined;
+  return `cannot start here (${(r.stderr || r.error?.message || `exit ${r.status}`).split('\n')[0]!.trim()})`;
 }
 
-/** The shell script vitest starts its workers with instead of node (see runner.ts). */
-export function workerWrapperScript(s: Sandbox, w: WorkerWrapper): string | undefined {
-  const parts: string[] = [];
-  if (s.prlimit) {
-    parts.push('prlimit', `--fsize=${w.maxFileBytes}`, '--core=0');
-    if (s.dropUser && w.uid !== undefined) parts.push(`--nproc=${w.maxProcesses}`);
-    parts.push('--');
+const dropPrivileges = (uid: number | undefined): string[] =>
+  uid === undefined ? [] : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--'];
+
+function baseArgs(): string[] {
+  return ['--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
+}
+
+/** Top-level system folders: a link stays a link (usrmerge), a folder is bound read-only. */
+const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+/** What of /etc a run needs: the dynamic linker, fonts and Chromium's settings, the alternatives' links. */
+const ETC_FILES = ['ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'alternatives', 'fonts', 'localtime', 'nsswitch.conf', 'mime.types', 'chromium', 'chromium.d'];
+
+function systemMounts(): string[] {
+  const args: string[] = [];
+  for (const d of SYSTEM_DIRS) {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(d);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) args.push('--symlink', fs.readlinkSync(d), d);
+    else if (st.isDirectory()) args.push('--ro-bind', d, d);
   }
-  if (s.dropUser && w.uid !== undefined) {
-    parts.push('setpriv', `--reuid=${w.uid}`, `--regid=${w.gid ?? w.uid}`, '--clear-groups', '--no-new-privs', '--');
+  for (const f of ETC_FILES) {
+    const p = path.join('/etc', f);
+    if (fs.existsSync(p)) args.push('--ro-bind', p, p);
   }
-  if (parts.length === 0) return undefined;
-  return `#!/bin/sh\n# dlkit grader: starts a test worker with limits${s.dropUser ? ' as an unprivileged user' : ''}.\nexec ${parts.join(' ')} '${process.execPath}' "$@"\n`;
+  return [...args, '--proc', '/proc', '--dev', '/dev'];
+}
+
+export interface SandboxCommand {
+  sandbox: Sandbox;
+  /** The run's user id (root only). */
+  uid?: number;
+  /** Per-file size limit, bytes. */
+  maxFileBytes: number;
+  /** RLIMIT_NPROC of the run user (it counts threads). */
+  maxProcesses: number;
+  /** Read-only binds, each at its own path. */
+  readOnly: readonly string[];
+  /** Folders (inside read-only binds) that get a fresh, bounded tmpfs owned by the run. */
+  scratch: readonly string[];
+  /** Folders to create inside the scratch folders. */
+  dirs: readonly string[];
+  /** Files bound over /etc/passwd and /etc/group (a name for the run user: node's os.userInfo needs one). */
+  passwd?: string;
+  group?: string;
+  /** Paths that must stay hidden even if a bind above includes them (the kit, the grading folder). */
+  mask: readonly string[];
+  cwd: string;
+  /** The command (absolute program path first). */
+  command: readonly string[];
+}
+
+/** The full argv that starts `c.command` inside the sandbox level at hand. */
+export function sandboxArgv(c: SandboxCommand): string[] {
+  const { sandbox } = c;
+  const limits = sandbox.prlimit
+    ? ['prlimit', `--fsize=${c.maxFileBytes}`, '--core=0', ...(c.uid !== undefined ? [`--nproc=${c.maxProcesses}`] : []), '--']
+    : [];
+  const drop = dropPrivileges(sandbox.dropUser ? c.uid : undefined);
+  if (!sandbox.namespaces) return [...limits, ...drop, ...c.command];
+  const args = [...baseArgs(), ...systemMounts()];
+  const systemRoots = SYSTEM_DIRS.filter((d) => fs.existsSync(d) && !fs.lstatSync(d).isSymbolicLink());
+  // A kit or a grading folder that happens to live under /usr stays out of sight all the same.
+  for (const m of c.mask) if (systemRoots.some((r) => m.startsWith(`${r}/`)) && fs.existsSync(m)) args.push('--tmpfs', m);
+  if (c.passwd !== undefined) args.push('--ro-bind', c.passwd, '/etc/passwd');
+  if (c.group !== undefined) args.push('--ro-bind', c.group, '/etc/group');
+  args.push('--size', String(TMPFS_BYTES.tmp), '--tmpfs', '/tmp', '--size', String(TMPFS_BYTES.shm), '--tmpfs', '/dev/shm', '--tmpfs', '/var/tmp');
+  for (const p of c.readOnly) if (fs.existsSync(p)) args.push('--ro-bind', p, p);
+  for (const p of c.scratch) args.push('--size', String(TMPFS_BYTES.scratch), '--tmpfs', p);
+  for (const d of c.dirs) args.push('--dir', d);
+  args.push('--chdir', c.cwd, '--');
+  return [...limits, ...drop, 'bwrap', ...args, ...c.command];
+}
+
+/**
+ * An execute-only copy of node for the runs. The kernel marks a process that runs a program it may not
+ * read as non-dumpable, so neither a test worker nor vitest's main process can be read or traced by
+ * another process of the same user (a helper a submission started, or a later worker).
+ */
+export function executeOnlyNode(dir: string): string {
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin, { recursive: true, mode: 0o711 });
+  fs.chmodSync(bin, 0o711);
+  const copy = path.join(bin, 'node');
+  fs.copyFileSync(fs.realpathSync(process.execPath), copy);
+  fs.chmodSync(copy, 0o111);
+  return copy;
+}
+
+/** /etc/passwd and /etc/group for the sandbox: root and the run user, nothing of the host's. */
+export function identityFiles(dir: string, uid: number, home: string): { passwd: string; group: string } {
+  const passwd = path.join(dir, 'passwd');
+  const group = path.join(dir, 'group');
+  fs.writeFileSync(passwd, `root:x:0:0:root:/nonexistent:/usr/sbin/nologin\nstudent:x:${uid}:${uid}:dlkit run:${home}:/usr/sbin/nologin\n`, { mode: 0o644 });
+  fs.writeFileSync(group, `root:x:0:\nstudent:x:${uid}:\n`, { mode: 0o644 });
+  return { passwd, group };
 }
 
 /**

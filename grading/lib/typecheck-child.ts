@@ -19,6 +19,85 @@ export interface Diagnostic {
   message: string;
   /** A syntax error: the file cannot even be parsed. */
   syntactic: boolean;
+  /**
+   * For an error in a test file: the literal titles of the describe/it blocks around it (a template
+   * title contributes its text up to the first substitution, and ends the list). The grader matches
+   * them to a rubric item, so that a hidden test's error can be reported without its text.
+   */
+  titles?: string[];
+  /** …and the declaration of a stub file that the failing code uses, when the checker can tell. */
+  subject?: { file: string; name: string; line: number };
+}
+
+const TEST_FILE = /\.(test|spec)\.ts$/;
+const TEST_CALLS = new Set(['describe', 'it', 'test', 'suite']);
+
+/** The innermost node of `sf` whose text covers `pos`. */
+function nodeAt(sf: ts.SourceFile, pos: number): ts.Node {
+  let node: ts.Node = sf;
+  for (;;) {
+    const inner = node.getChildren(sf).find((c) => c.getStart(sf) <= pos && pos < c.getEnd());
+    if (inner === undefined) return node;
+    node = inner;
+  }
+}
+
+/** `describe`, `it.each(...)`, `test.skip`…: the test function a call is, if it is one. */
+function testCallee(e: ts.Expression): boolean {
+  while (ts.isCallExpression(e) || ts.isPropertyAccessExpression(e)) e = e.expression;
+  return ts.isIdentifier(e) && TEST_CALLS.has(e.text);
+}
+
+function titlesAt(node: ts.Node): string[] {
+  const titles: string[] = [];
+  for (let n: ts.Node | undefined = node; n !== undefined; n = n.parent) {
+    if (!ts.isCallExpression(n) || !testCallee(n.expression)) continue;
+    const arg = n.arguments[0];
+    if (arg === undefined) continue;
+    // A computed title is known up to its first substitution. Rubric patterns are prefixes, so the
+    // head matches only the items the whole title would match, or none (then the exercise is named).
+    titles.unshift(ts.isStringLiteralLike(arg) ? arg.text : ts.isTemplateExpression(arg) ? arg.head.text : '');
+  }
+  return titles;
+}
+
+/** The stub-file declaration that the code around a diagnostic uses (a call's callee first, else any name in its statement). */
+function subjectAt(node: ts.Node, checker: ts.TypeChecker, root: string): Diagnostic['subject'] {
+  const inStub = (decl: ts.Node | undefined, name: string): Diagnostic['subject'] => {
+    if (decl === undefined) return undefined;
+    const sf = decl.getSourceFile();
+    const file = path.relative(root, sf.fileName).split(path.sep).join('/');
+    if (!file.startsWith('exercises/') || TEST_FILE.test(file)) return undefined;
+    return { file, name, line: sf.getLineAndCharacterOfPosition(decl.getStart(sf)).line + 1 };
+  };
+  const ofName = (id: ts.Node): Diagnostic['subject'] => {
+    let sym = checker.getSymbolAtLocation(id);
+    if (sym !== undefined && (sym.flags & ts.SymbolFlags.Alias) !== 0) sym = checker.getAliasedSymbol(sym);
+    return sym === undefined ? undefined : inStub(sym.declarations?.[0], sym.name);
+  };
+  let statement: ts.Node | undefined;
+  for (let n: ts.Node | undefined = node; n !== undefined; n = n.parent) {
+    if (ts.isImportDeclaration(n)) {
+      // A missing export: the name is the stub's own (the tests compile against the untouched stubs).
+      const spec = ts.isImportSpecifier(node.parent) ? node.parent : undefined;
+      const module = checker.getSymbolAtLocation(n.moduleSpecifier)?.valueDeclaration;
+      return inStub(module, spec === undefined ? 'an export' : (spec.propertyName ?? spec.name).text);
+    }
+    if ((ts.isCallExpression(n) || ts.isNewExpression(n)) && !testCallee(n.expression)) {
+      const callee = ts.isPropertyAccessExpression(n.expression) ? n.expression.name : n.expression;
+      const found = ofName(callee);
+      if (found !== undefined) return found;
+    }
+    if (statement === undefined && ts.isStatement(n)) statement = n;
+  }
+  let found: Diagnostic['subject'];
+  const visit = (n: ts.Node): void => {
+    if (found !== undefined) return;
+    if (ts.isIdentifier(n)) found = ofName(n);
+    else ts.forEachChild(n, visit);
+  };
+  if (statement !== undefined) visit(statement);
+  return found;
 }
 
 const shared = new Map<string, ts.SourceFile>();
@@ -52,7 +131,15 @@ function check(root: string, rootFiles: string[]): Diagnostic[] {
       return;
     }
     const { line } = d.file.getLineAndCharacterOfPosition(d.start);
-    out.push({ file: path.relative(root, d.file.fileName).split(path.sep).join('/'), line: line + 1, code: d.code, message, syntactic });
+    const file = path.relative(root, d.file.fileName).split(path.sep).join('/');
+    const diagnostic: Diagnostic = { file, line: line + 1, code: d.code, message, syntactic };
+    if (TEST_FILE.test(file) && !syntactic) {
+      const node = nodeAt(d.file, d.start);
+      diagnostic.titles = titlesAt(node);
+      const subject = subjectAt(node, program.getTypeChecker(), root);
+      if (subject !== undefined) diagnostic.subject = subject;
+    }
+    out.push(diagnostic);
   };
   for (const d of program.getOptionsDiagnostics()) push(d, false);
   for (const d of program.getGlobalDiagnostics()) push(d, false);

@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Exercise } from './exercises.ts';
-import { checkPolicy, importsOf, type Finding } from './policy.ts';
+import { checkPolicy, importsOf, stubTarget, type Finding } from './policy.ts';
+import { itemOf } from './rubric.ts';
 import type { Diagnostic } from './typecheck-child.ts';
 
 export interface ExerciseCheck {
@@ -143,6 +144,21 @@ export interface CheckInput {
   pool?: TypecheckPool;
 }
 
+/** What a student is told about a hidden test that does not compile against the submission. */
+function hiddenTestError(e: Exercise, d: Diagnostic, stubPaths: ReadonlySet<string>): Finding {
+  const item = e.rubric !== undefined && d.titles !== undefined ? itemOf(e.rubric, d.titles) : undefined;
+  const which = item !== undefined ? `"${item.title}"` : `exercise ${e.id}`;
+  const subject = d.subject !== undefined && stubPaths.has(d.subject.file) ? d.subject : undefined;
+  if (subject === undefined) {
+    return { file: '(hidden test)', line: 0, message: `a hidden test of ${which} does not compile against your code: keep every export of the stub files with the stub's names, parameter types and return types` };
+  }
+  return {
+    file: subject.file,
+    line: subject.line,
+    message: `a hidden test of ${which} does not compile against your code where it uses ${subject.name}: keep its name, parameter types and return type as the stub has them (parameter types narrower than the stub's refuse other inputs)`,
+  };
+}
+
 export async function checkSubmission(input: CheckInput): Promise<CheckResult> {
   const t0 = Date.now();
   const { root, exercises } = input;
@@ -184,12 +200,20 @@ export async function checkSubmission(input: CheckInput): Promise<CheckResult> {
   const testErrors = new Map<string, Finding[]>(exercises.map((e) => [e.id, []]));
   if (compiled.problem !== undefined) {
     result.compilerProblem = compiled.problem;
+    // A compiler that ran out of time may be the submission's doing (a type that takes minutes) and is
+    // said as such; one that crashed or answered nonsense failed on the grader's side: a plain sentence
+    // for the student, the raw problem for the instructor.
+    const timedOut = compiled.problem.includes('did not finish');
+    const message = timedOut
+      ? `${compiled.problem}; the exercise could not be checked`
+      : 'the grader\'s type check failed on its side (not because of anything in your submission), so the exercise could not be checked; the course staff have the details';
     for (const e of graded) {
       if (e.stubs.some((s) => input.submitted.has(s.path))) {
-        checks.get(e.id)!.fatal.push({ file: '', line: 0, message: `${compiled.problem}; the exercise could not be checked` });
+        checks.get(e.id)!.fatal.push({ file: '', line: 0, message, ...(timedOut ? {} : { detail: compiled.problem }) });
       }
     }
   }
+  const hiddenSeen = new Set<string>();
   for (const d of compiled.diagnostics ?? []) {
     const finding: Finding = { file: d.file, line: d.line, message: `TS${d.code}: ${d.message}` };
     const owner = exerciseOfFile.get(d.file);
@@ -199,14 +223,17 @@ export async function checkSubmission(input: CheckInput): Promise<CheckResult> {
       } else if (owner !== undefined) {
         checks.get(owner)!.warnings.push(finding);
       }
+    } else if (owner !== undefined && hiddenFiles.has(d.file)) {
+      // The compiler's message quotes the hidden test (its inputs, when a parameter is typed as the
+      // public tests' literal values), so none of it is shown: only the rubric item, and the submitted
+      // declaration the failing code uses.
+      const finding = hiddenTestError(exercises.find((e) => e.id === owner)!, d, stubPaths);
+      const key = `${finding.file}\u0000${finding.message}`;
+      if (!hiddenSeen.has(key)) testErrors.get(owner)!.push(finding);
+      hiddenSeen.add(key);
     } else if (owner !== undefined) {
       // A test that does not compile against the submission: the interface it relies on is broken.
-      const hidden = hiddenFiles.has(d.file);
-      testErrors.get(owner)!.push({
-        file: hidden ? '(hidden test)' : d.file,
-        line: hidden ? 0 : d.line,
-        message: `a test cannot compile against your code: TS${d.code}: ${d.message}`,
-      });
+      testErrors.get(owner)!.push({ file: d.file, line: d.line, message: `a test cannot compile against your code: TS${d.code}: ${d.message}` });
     }
   }
 
@@ -217,7 +244,8 @@ export async function checkSubmission(input: CheckInput): Promise<CheckResult> {
       const text = fs.readFileSync(path.join(root, t), 'utf8');
       return importsOf(text, t)
         .filter((s) => s.startsWith('.'))
-        .map((s) => path.posix.normalize(path.posix.join(path.posix.dirname(t), s)));
+        .map((s) => stubTarget(t, s, stubPaths))
+        .filter((f) => f !== undefined);
     });
     while (queue.length > 0) {
       const f = queue.pop()!;

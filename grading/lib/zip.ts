@@ -6,6 +6,7 @@
  * are only compared, never used as paths on disk, so `../` cannot escape anything; unsafe names are
  * reported as such.
  */
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import { Inflate } from 'fflate';
 import { KitError } from '#kit/errors';
@@ -23,6 +24,8 @@ export interface ZipMember {
   mode: number;
   /** Absolute, drive-lettered or with `..` segments: never used. */
   unsafe: boolean;
+  /** The stored name is not valid UTF-8 (a legacy code page, or garbage): shown decoded as well as it can be. */
+  badName: boolean;
   localHeaderOffset: number;
 }
 
@@ -106,7 +109,9 @@ export class ZipReader {
       const externalAttributes = cd.readUInt32LE(p + 38);
       const localHeaderOffset = cd.readUInt32LE(p + 42);
       const rawName = cd.subarray(p + 46, p + 46 + nameLength);
-      const name = ((flags & 0x800) !== 0 ? rawName.toString('utf8') : rawName.toString('latin1')).replaceAll('\\', '/');
+      // Flag 0x800 promises UTF-8; many tools write UTF-8 without it, older ones a code page (shown as latin1).
+      const utf8 = isUtf8(rawName);
+      const name = ((flags & 0x800) !== 0 || utf8 ? rawName.toString('utf8') : rawName.toString('latin1')).replaceAll('\\', '/');
       const unixMode = externalAttributes >>> 16;
       members.push({
         name,
@@ -118,6 +123,7 @@ export class ZipReader {
         symlink: (unixMode & 0o170000) === 0o120000,
         mode: unixMode & 0o777,
         unsafe: isUnsafe(name),
+        badName: !utf8,
         localHeaderOffset,
       });
       p += 46 + nameLength + extraLength + commentLength;
@@ -132,15 +138,15 @@ export class ZipReader {
   read(member: ZipMember, maxBytes: number): Buffer {
     const why = (s: string): KitError => new KitError(`${this.#file}: ${member.name}: ${s}`);
     if (member.encrypted) throw why('the file is encrypted');
-    if (member.size > maxBytes) throw why(`the file is ${member.size} bytes, more than the ${maxBytes} allowed`);
-    if (member.compressedSize > maxBytes * 2 + 1024) throw why('the compressed file is implausibly large');
+    if (member.size > maxBytes) throw why(`the file is ${member.size} bytes, more than the ${maxBytes} allowed (too big)`);
+    if (member.compressedSize > maxBytes * 2 + 1024) throw why('the compressed file is implausibly large (too big)');
     const header = readAt(this.#fd, member.localHeaderOffset, 30);
     if (header.length < 30 || header.readUInt32LE(0) !== LOCAL) throw why('its local header is damaged');
     const start = member.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
     const compressed = readAt(this.#fd, start, member.compressedSize);
     if (compressed.length !== member.compressedSize) throw why('the archive is truncated');
     if (member.method === 0) {
-      if (compressed.length > maxBytes) throw why(`more than ${maxBytes} bytes`);
+      if (compressed.length > maxBytes) throw why(`more than ${maxBytes} bytes (too big)`);
       return compressed;
     }
     if (member.method !== 8) throw why(`compression method ${member.method} is not supported (use deflate)`);
@@ -148,7 +154,7 @@ export class ZipReader {
     let total = 0;
     const inflater = new Inflate((chunk) => {
       total += chunk.length;
-      if (total > maxBytes) throw why(`it inflates to more than ${maxBytes} bytes`);
+      if (total > maxBytes) throw why(`it inflates to more than ${maxBytes} bytes (too big)`);
       chunks.push(chunk);
     });
     const STEP = 4096;

@@ -1,10 +1,14 @@
 /**
  * What the grader tells the runner (a JSON spec file) and what the runner tells the grader (JSON
- * lines in a results file that only they can reach). Shared by both sides; no imports.
+ * lines on file descriptor 3, a pipe the grader reads with bounds). Everything in the sandbox can
+ * write to that pipe: the grader trusts a test's verdict only with its signature (see lib/keys.ts).
+ * Shared by both sides; no imports.
  */
 
-/** The key name under which the runner hands the sentinel its per-run key (vitest's provide/inject). */
-export const SENTINEL_KEY_NAME = 'dlkitSentinelKey';
+/** The file descriptor the runner writes its records to. */
+export const RESULTS_FD = 3;
+/** Environment variable naming the grader's key socket, for the sentinel in each worker. */
+export const KEY_SOCKET_ENV = 'DLKIT_KEY_SOCKET';
 
 export interface RunSpec {
   mode: 'run' | 'collect';
@@ -12,14 +16,10 @@ export interface RunSpec {
   root: string;
   /** Absolute paths of the test files to run. */
   files: string[];
-  /** Where the runner appends its records (JSON lines). */
-  resultsFile: string;
   /** Where the sentinel in the workers writes which test runs (untrusted; see watchdog.ts). */
   progressFile: string;
   /** Where vite may write its cache (kept out of the workspace and the kit). */
   cacheDir: string;
-  /** 64 hex digits; signs the sentinel's per-test records. */
-  sentinelKey: string;
   testTimeoutMs: number;
   /** A test still running this long after it began is stopped by killing its worker (a synchronous hang). */
   testWatchdogMs: number;
@@ -27,9 +27,7 @@ export interface RunSpec {
   workerExecArgv: string[];
   /** Extra environment for the workers. */
   workerEnv: Record<string, string>;
-  /** A wrapper the workers are started with instead of `node` (drops privileges); absent: plain node. */
-  workerNode?: string;
-  /** Seed of the sentinel's replacement for Math.random. */
+  /** Seed of the sentinel's replacements for Math.random and crypto's random sources. */
   seed: number;
   /** Run only the tests whose full name matches (a re-run after a test hung or crashed its worker). */
   testNamePattern?: string;
@@ -37,8 +35,21 @@ export interface RunSpec {
 
 export type TestState = 'passed' | 'failed' | 'skipped' | 'pending';
 
+/** What the sentinel attaches to a test (vitest's task meta), passed on by the runner unchecked. */
+export interface SentinelMeta {
+  verdict: string;
+  integrity: string;
+  mac: string;
+}
+
+/** A record as the runner writes it (and as anything else in the sandbox may forge it). */
+export type RawRecord =
+  | Exclude<RunRecord, { type: 'test' }>
+  | { type: 'test'; file: string; title: string[]; state: TestState; sentinel?: SentinelMeta; reason?: string; seconds: number };
+
+/** A record as the grader uses it: a test's signature checked outside the sandbox (lib/records.ts). */
 export type RunRecord =
-  | { type: 'start'; pid: number; vitest: string }
+  | { type: 'start'; vitest: string }
   /** Collect mode: the tests a file defines (title paths), and errors that kept it from loading. */
   | { type: 'collected'; file: string; tests: string[][]; errors: string[] }
   /** A test started (one that starts and never ends hung or took its worker down). Untrusted: from the worker. */

@@ -1,16 +1,14 @@
 /**
- * The runner's reporter. It lives in vitest's main process, which runs no student code (tests run in
- * worker processes, as another user where the platform allows), and writes one JSON line per event to
- * a results file the workers cannot reach. A test's record carries the sentinel's signed verdict,
- * checked here with the run's key; the grader counts a test as passed only when both vitest and the
- * signature say so.
+ * The runner's reporter, in vitest's main process: one JSON line per event on the results pipe. It
+ * holds no key and checks nothing: the main process serves the workers (modules, messages) and is no
+ * more trusted than they are. A test's record carries the sentinel's signed verdict as vitest
+ * received it; the grader checks the signature outside the sandbox (lib/records.ts).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import type { SerializedError } from 'vitest';
-import { signedMessage, type RunRecord, type TestState } from './protocol.ts';
+import type { RawRecord, SentinelMeta, TestState } from './protocol.ts';
 
 interface ErrorLike {
   name?: string;
@@ -50,50 +48,42 @@ export function killWorkers(): void {
   }
 }
 
-export class TrustedReporter implements Reporter {
-  readonly #file: string;
-  readonly #key: Buffer;
+export class RecordReporter implements Reporter {
+  readonly #fd: number;
   readonly #root: string;
 
-  constructor(resultsFile: string, keyHex: string, root: string) {
-    this.#file = resultsFile;
-    this.#key = Buffer.from(keyHex, 'hex');
+  constructor(fd: number, root: string) {
+    this.#fd = fd;
     this.#root = root;
   }
 
-  write(record: RunRecord): void {
-    fs.appendFileSync(this.#file, `${JSON.stringify(record)}\n`);
+  write(record: RawRecord): void {
+    const line = Buffer.from(`${JSON.stringify(record)}\n`);
+    for (let off = 0; off < line.length;) off += fs.writeSync(this.#fd, line, off);
   }
 
   rel(file: string): string {
     return path.relative(this.#root, file).split(path.sep).join('/');
   }
 
-  #verify(test: TestCase): { signed: 'pass' | 'fail' | 'missing' | 'bad-signature'; integrity: string } {
+  /** The sentinel's verdict as vitest received it (checked by the grader, not here). */
+  static #sentinel(test: TestCase): SentinelMeta | undefined {
     const meta = (test.meta() as { dlkit?: { verdict?: unknown; integrity?: unknown; mac?: unknown } }).dlkit;
-    if (meta === undefined || typeof meta.mac !== 'string' || typeof meta.verdict !== 'string' || typeof meta.integrity !== 'string') {
-      return { signed: 'missing', integrity: 'ok' };
-    }
-    const expected = crypto.createHmac('sha256', this.#key)
-      .update(signedMessage(test.module.moduleId, titlePath(test), meta.verdict, meta.integrity))
-      .digest();
-    const got = Buffer.from(meta.mac, 'hex');
-    if (got.length !== expected.length || !crypto.timingSafeEqual(got, expected)) return { signed: 'bad-signature', integrity: 'ok' };
-    return { signed: meta.verdict === 'pass' ? 'pass' : 'fail', integrity: meta.integrity };
+    if (meta === undefined || typeof meta.mac !== 'string' || typeof meta.verdict !== 'string' || typeof meta.integrity !== 'string') return undefined;
+    return { verdict: meta.verdict, integrity: meta.integrity, mac: meta.mac };
   }
 
   onTestCaseResult(test: TestCase): void {
     const result = test.result();
-    const { signed, integrity } = this.#verify(test);
+    const sentinel = RecordReporter.#sentinel(test);
     const errors = (result.errors ?? []) as readonly ErrorLike[];
     const state: TestState = result.state;
-    const record: RunRecord = {
+    const record: RawRecord = {
       type: 'test',
       file: this.rel(test.module.moduleId),
       title: titlePath(test),
       state,
-      signed,
-      integrity,
+      ...(sentinel === undefined ? {} : { sentinel }),
       seconds: (test.diagnostic()?.duration ?? 0) / 1000,
     };
     if (errors.length > 0) record.reason = oneLine(errors[0]);

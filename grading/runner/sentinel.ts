@@ -3,8 +3,9 @@
  * student code. The student's code shares this process with the tests (that is how a function is
  * tested), so this file:
  *
- * - takes the per-run key out of vitest's provided context and keeps it only in this closure;
- * - replaces Math.random with a seeded generator (same submission, same numbers);
+ * - asks the grader, over its Unix socket, for the key of this worker's test file, and keeps it only in
+ *   this closure (vitest's main process never has it: see grading/lib/keys.ts);
+ * - seeds Math.random and crypto's random sources (same submission, same numbers; seed-randomness.ts);
  * - locks the static built-ins assertions rely on (Object.is, Math.abs, JSON, Reflect, …) so they
  *   cannot be replaced, and snapshots the prototypes and vitest's expect machinery so a change is seen;
  * - wraps each test function (before the student's code can reach it) to learn on its own whether
@@ -15,15 +16,16 @@
  *   test as passed only with a valid signature saying so.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import { beforeEach, chai, expect, inject } from 'vitest';
 import { getFn, setFn } from '@vitest/runner';
 import type { RunnerTask, RunnerTestCase, RunnerTestSuite } from 'vitest';
 import { fromHex, hmacSha256Hex } from './sha256.ts';
-import { SENTINEL_KEY_NAME, signedMessage } from './protocol.ts';
+import { KEY_SOCKET_ENV, signedMessage } from './protocol.ts';
+import { seedRandomness } from './seed-randomness.ts';
 
 declare module 'vitest' {
   interface ProvidedContext {
-    dlkitSentinelKey: string;
     dlkitSeed: number;
   }
 }
@@ -45,18 +47,28 @@ const ErrorCtor = Error;
 const stringOf = String;
 
 // ---- the key --------------------------------------------------------------------------------------
-const keyHex = inject(SENTINEL_KEY_NAME);
 const seed = inject('dlkitSeed');
-const KEY = fromHex(typeof keyHex === 'string' ? keyHex : '');
-scrubProvided();
+const workerFile = (globalThis as { __vitest_worker__?: { filepath?: unknown } }).__vitest_worker__?.filepath;
+const KEY = await requestKey(process.env[KEY_SOCKET_ENV], typeof workerFile === 'string' ? workerFile : undefined);
+Reflect.deleteProperty(process.env, KEY_SOCKET_ENV);
 
-/** Removes the key from every place vitest keeps provided values in the worker. */
-function scrubProvided(): void {
-  const state = (globalThis as { __vitest_worker__?: Record<string, unknown> }).__vitest_worker__;
-  const places = [state?.['providedContext'], (state?.['ctx'] as Record<string, unknown> | undefined)?.['providedContext']];
-  for (const p of places) {
-    if (p !== null && typeof p === 'object') Reflect.deleteProperty(p, SENTINEL_KEY_NAME);
-  }
+/**
+ * This file's key, from the grader (one per test file, given once). No key (outside the grader, or
+ * refused): the tests run as usual but nothing is signed, so the grader counts none of them as passed.
+ */
+function requestKey(socketPath: string | undefined, file: string | undefined): Promise<Uint8Array> {
+  if (socketPath === undefined || socketPath === '' || file === undefined) return Promise.resolve(new Uint8Array(0));
+  return new Promise((resolve) => {
+    let reply = '';
+    const socket = net.createConnection(socketPath, () => { socket.write(`${JSON.stringify({ file })}\n`); });
+    socket.setTimeout(30_000, () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString('utf8');
+      if (reply.length > 100) socket.destroy();
+    });
+    socket.on('error', () => { socket.destroy(); });
+    socket.on('close', () => { resolve(/^[0-9a-f]{64}\n$/.test(reply) ? fromHex(reply.trim()) : new Uint8Array(0)); });
+  });
 }
 
 // ---- progress (untrusted by the runner; written synchronously so that a test that hangs is known) ----
@@ -78,20 +90,9 @@ function progress(event: 'begin' | 'end', file: string, title: string[]): void {
   }
 }
 
-// ---- seeded Math.random ----------------------------------------------------------------------------
-/** xorshift128+ on 32-bit halves, seeded by splitmix32: deterministic, and good enough for code that should not use it. */
-function seededRandom(s: number): () => number {
-  let x = s >>> 0;
-  const next32 = (): number => {
-    x = (x + 0x9e3779b9) >>> 0;
-    let z = x;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-  return () => (next32() * 2 ** 21 + (next32() >>> 11)) / 2 ** 53;
-}
-Math.random = seededRandom(typeof seed === 'number' ? seed : 1);
+// ---- seeded randomness ----------------------------------------------------------------------------
+// Math.random and every crypto source: the same submission graded twice draws the same numbers.
+seedRandomness(typeof seed === 'number' ? seed : 1);
 
 // ---- locking and snapshots ------------------------------------------------------------------------
 type Holder = Record<PropertyKey, unknown>;

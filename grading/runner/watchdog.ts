@@ -7,7 +7,12 @@
  * what did not get to run.
  */
 import fs from 'node:fs';
-import type { RunRecord } from './protocol.ts';
+import type { RawRecord } from './protocol.ts';
+
+/** Longer than any real progress line (a file path and a test's title path). */
+const MAX_LINE = 16 * 1024;
+/** Unread progress beyond this is a flood (a test's begin/end lines are a few hundred bytes). */
+const MAX_BACKLOG = 4 * 1024 * 1024;
 
 interface Begun {
   file: string;
@@ -19,14 +24,14 @@ export class Watchdog {
   readonly #file: string;
   readonly #limitMs: number;
   readonly #toRel: (abs: string) => string;
-  readonly #write: (r: RunRecord) => void;
+  readonly #write: (r: RawRecord) => void;
   readonly #onHang: () => void;
   #offset = 0;
   #partial = '';
   #current: Begun | undefined;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(options: { file: string; limitMs: number; toRel: (abs: string) => string; write: (r: RunRecord) => void; onHang: () => void }) {
+  constructor(options: { file: string; limitMs: number; toRel: (abs: string) => string; write: (r: RawRecord) => void; onHang: () => void }) {
     this.#file = options.file;
     this.#limitMs = options.limitMs;
     this.#toRel = options.toRel;
@@ -78,6 +83,12 @@ export class Watchdog {
     try {
       const st = fs.fstatSync(fd);
       if (!st.isFile() || st.size <= this.#offset) return [];
+      // Far more than the tests can have written between two polls: a flood, skipped unread.
+      if (st.size - this.#offset > MAX_BACKLOG) {
+        this.#offset = st.size;
+        this.#partial = '';
+        return [];
+      }
       const size = st.size;
       const length = Math.min(size - this.#offset, 1024 * 1024);
       const buf = Buffer.alloc(length);
@@ -86,7 +97,9 @@ export class Watchdog {
       const text = this.#partial + buf.toString('utf8');
       const lines = text.split('\n');
       this.#partial = lines.pop() ?? '';
-      return lines;
+      // A line longer than any progress line of ours is junk: never let it grow without bound.
+      if (this.#partial.length > MAX_LINE) this.#partial = '';
+      return lines.filter((l) => l.length <= MAX_LINE);
     } finally {
       fs.closeSync(fd);
     }

@@ -58,6 +58,23 @@ const __proc = __g['pro' + 'cess'];
 const __load = (m: string): any => __proc['getBuilt' + 'inModule'](m);
 `;
 
+/** Paths and ports the tamper test sets up outside the sandbox before grading (see tamper.test.ts). */
+export const PLANTED = {
+  /** A root-only file (0600) holding `secretToken`: no run may read it. */
+  rootSecret: '/tmp/dlkit-root-secret.txt',
+  secretToken: 'DLKIT-SECRET-7f3a9c',
+  /** A world-readable copy of the kit elsewhere on the machine (an instructor's checkout). */
+  worldCopy: '/tmp/dlkit-world-readable-kit',
+  /** A process outside the run answering on a Unix socket file, an abstract socket and loopback TCP. */
+  oracleSocket: '/tmp/dlkit-oracle.sock',
+  oracleAbstract: '\0dlkit-oracle',
+  oraclePort: 47_811,
+} as const;
+
+/** `solution` with every function returning a wrong answer unless `flag` (a boolean expression) holds. */
+const correctOnlyIf = (solution: string, flag: string): string =>
+  solution.replace(/export function (\w+)\(([^]*?)\{\n/g, (m: string) => `${m}  if (!(${flag})) return 0 as never;\n`);
+
 export interface Attack {
   name: string;
   /** One line for the report. */
@@ -178,6 +195,171 @@ ${solHe.replace(/export function (\w+)\(([^]*?)\{\n/g, (m: string) => `${m}  if 
       expect: { score: 0 },
     },
 
+    // ---- the trust boundary: nothing privileged serves the run, nothing outside it is visible ------
+    {
+      name: 'worker-rpc-read',
+      what: 'asks vitest\'s main process, through the worker\'s RPC, for root-only files, the run\'s spec and /proc; correct answers only if one comes back',
+      files: submissionOf(`
+let leaked = false;
+const rpc = (globalThis as any).__vitest_worker__?.rpc;
+for (const id of [${JSON.stringify(PLANTED.rootSecret)}, '/etc/shadow', '/@fs/etc/shadow?raw', '/proc/1/environ?raw', '/proc/self/environ?raw', '../../.grader/spec.json?raw', '/root/.bash_history?raw']) {
+  for (const method of ['fetch', 'transform', 'resolve']) {
+    try {
+      const out = await rpc?.[method]?.(id, undefined, 'ssr', {});
+      const text = JSON.stringify(out ?? '');
+      if (text.includes(${JSON.stringify(PLANTED.secretToken)}) || /root:[^:]*:\\d+:\\d+:\\d*:/.test(text)) leaked = true;
+    } catch { /* refused */ }
+  }
+}
+${correctOnlyIf(solHe, 'leaked')}`, wrongRelu),
+      expect: { score: 0 },
+    },
+    {
+      name: 'vite-glob-raw',
+      what: 'import.meta.glob(…, { query: "?raw" }) on root-only files, the grader folder and other exercises\' hidden tests; correct answers only if any is read',
+      files: submissionOf(`
+const found = Object.values({
+  ...import.meta.glob('/../../../tmp/dlkit-root-secret.txt', { query: '?raw', import: 'default', eager: true }),
+  ...import.meta.glob('/../../../etc/shadow', { query: '?raw', import: 'default', eager: true }),
+  ...import.meta.glob('../../grading/*/rubric.json', { query: '?raw', import: 'default', eager: true }),
+  ...import.meta.glob('../../grading/0[2-9]*/*.ts', { query: '?raw', import: 'default', eager: true }),
+  ...import.meta.glob('../../solutions/**/*.ts', { query: '?raw', import: 'default', eager: true }),
+}).some((v) => String(v).length > 0);
+${correctOnlyIf(solHe, 'found')}`, wrongRelu),
+      expect: { score: 0 },
+    },
+    {
+      name: 'key-theft',
+      what: 'finds the grader\'s key socket and asks it for the keys of its own and of the hidden test file, then signs every verdict "pass"',
+      files: wrongAll(`${LOAD}
+{
+  const net = __load('net');
+  const fs = __load('fs');
+  const here = new URL('.', import.meta.url).pathname;
+  const socket = (() => { try { return JSON.parse(fs.readFileSync(here + '../../.grader/spec.json', 'utf8')).workerEnv.DLKIT_KEY_SOCKET; } catch { return undefined; } })();
+  const files = [here + 'he-init.test.ts', here + '../../grading/${EXERCISE}/he-init.hidden.test.ts', here + 'relu-network.test.ts'];
+  if (socket) for (const file of files) {
+    await new Promise<void>((done) => {
+      const s = net.createConnection(socket, () => s.write(JSON.stringify({ file }) + '\\n'));
+      s.on('data', () => {}); s.on('close', () => done()); s.on('error', () => done());
+    });
+  }
+}
+`),
+      expect: { score: 0 },
+    },
+    {
+      name: 'host-snoop',
+      what: 'looks for a world-readable copy of the kit, build caches under /tmp, the host\'s processes; correct answers only if it finds any of them',
+      files: submissionOf(`${LOAD}
+let seen = false;
+const fs = __load('fs');
+const tryRead = (p: string): void => { try { if (fs.readFileSync(p, 'utf8').length > 0) seen = true; } catch { /* hidden */ } };
+tryRead(${JSON.stringify(path.join(PLANTED.worldCopy, 'solutions', EXERCISE, 'he-init.ts'))});
+tryRead(${JSON.stringify(path.join(REPO_ROOT, 'solutions', EXERCISE, 'he-init.ts'))});
+// Anything in the scratch folders but the path down to its own workspace was left by someone else.
+const own = __proc.cwd().split('/')[2];
+for (const dir of ['/tmp', '/var/tmp', '/dev/shm']) {
+  try { for (const e of fs.readdirSync(dir)) if (!(dir === '/tmp' && e === own) && /tsx|dlkit|vitest|vite/.test(e)) seen = true; } catch { /* hidden */ }
+}
+try {
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\\d+$/.test(pid)) continue;
+    try { if (/tamper\\.test|scripts\\/grade|vitest run/.test(fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8'))) seen = true; } catch { /* not ours */ }
+  }
+} catch { /* no /proc */ }
+${correctOnlyIf(solHe, 'seen')}`, wrongRelu),
+      expect: { score: 0 },
+    },
+    {
+      name: 'oracle',
+      what: 'asks a process outside the run for the answers: a Unix socket under /tmp, an abstract socket, loopback TCP',
+      files: submissionOf(`${LOAD}
+const net = __load('net');
+const ask = (target: unknown): Promise<boolean> => new Promise((done) => {
+  try {
+    const s = net.createConnection(target as never);
+    let got = '';
+    s.setTimeout(2000, () => s.destroy());
+    s.on('data', (d: Buffer) => { got += d.toString(); });
+    s.on('close', () => done(got.includes('answers')));
+    s.on('error', () => done(false));
+  } catch { done(false); }
+});
+const answered = (await Promise.all([ask(${JSON.stringify(PLANTED.oracleSocket)}), ask(${JSON.stringify(PLANTED.oracleAbstract)}), ask({ host: '127.0.0.1', port: ${PLANTED.oraclePort} })])).some(Boolean);
+${correctOnlyIf(solHe, 'answered')}`, wrongRelu),
+      expect: { score: 0 },
+    },
+    {
+      name: 'ipc-shm',
+      what: 'creates System V shared memory and semaphores meant to outlive the run, and looks for segments left by others; correct answers only if it finds one',
+      files: submissionOf(`${LOAD}
+const cp = __load('child_process');
+let found = false;
+try {
+  cp.execFileSync('ipcmk', ['-M', '4096']);
+  cp.execFileSync('ipcmk', ['-S', '2']);
+  const listing = String(cp.execFileSync('ipcs', ['-m']));
+  // Our own segment is one line; any other is someone else's.
+  found = listing.split('\\n').filter((l: string) => /^0x[0-9a-f]+\\s+\\d+/.test(l)).length > 1;
+} catch { /* no ipc tools */ }
+${correctOnlyIf(solHe, 'found')}`, wrongRelu),
+      expect: { score: 0 },
+    },
+    {
+      name: 'uts-and-mounts',
+      what: 'tries to rename the host, to remount what it sees writable and to write under the system folders',
+      files: wrongAll(`${LOAD}
+{
+  const cp = __load('child_process');
+  for (const args of [['hostname', 'dlkit-pwned'], ['mount', '-o', 'remount,rw', '/usr'], ['sh', '-c', 'echo pwned > /usr/dlkit-pwned; echo pwned > /etc/dlkit-pwned']]) {
+    try { cp.execFileSync(args[0], args.slice(1), { stdio: 'ignore' }); } catch { /* refused */ }
+  }
+}
+`),
+      expect: { score: 0 },
+    },
+
+    // ---- floods and traps for the grader itself ---------------------------------------------------
+    {
+      name: 'progress-flood',
+      what: 'writes 300 MB into the progress file the runner\'s watchdog reads (one endless line, then huge "begin" lines)',
+      files: wrongAll(`${LOAD}
+{
+  const fs = __load('fs');
+  const file = __proc.env['DLKIT_PROGRESS_FILE'];
+  const junk = 'x'.repeat(1 << 20);
+  try {
+    const fd = fs.openSync(file, 'a');
+    for (let i = 0; i < 200; i++) fs.writeSync(fd, junk);
+    const huge = JSON.stringify({ event: 'begin', file: 'x', title: ['y'.repeat(1 << 20)] }) + '\\n';
+    for (let i = 0; i < 100; i++) fs.writeSync(fd, huge);
+  } catch { /* refused */ }
+}
+`),
+      expect: { score: 0 },
+    },
+    {
+      name: 'deep-tree',
+      what: 'leaves a 3,000-level directory tree in every folder it may write (home, temp, output, /tmp, /dev/shm)',
+      files: wrongAll(`${LOAD}
+{
+  const fs = __load('fs');
+  const path = __load('path');
+  for (const base of [__proc.env['HOME'], __proc.env['TMPDIR'], __proc.env['KIT_OUT_DIR'], '/tmp', '/dev/shm', '/var/tmp']) {
+    if (!base) continue;
+    try {
+      let dir = path.join(base, 'deep');
+      fs.mkdirSync(dir);
+      for (let i = 0; i < 3000; i++) { process.chdir(dir); dir = 'd'; fs.mkdirSync(dir); }
+      fs.writeFileSync(path.join(dir, 'f'), 'x');
+    } catch { /* refused or too deep */ }
+  }
+}
+`),
+      expect: { score: 0 },
+    },
+
     // ---- leaving early, or lying about the results -------------------------------------------
     {
       name: 'exit-0-one-function',
@@ -225,7 +407,7 @@ try { process.kill(process.ppid, 'SIGKILL'); } catch { /* not ours to kill */ }
     // ---- the file system and other processes --------------------------------------------------
     {
       name: 'read-secrets',
-      what: 'reads the reference solution, the rubric and the hidden tests from disk; correct answers only if a read succeeds',
+      what: 'reads the reference solution, the rubric and another exercise\'s hidden tests from disk; correct answers only if a read succeeds',
       files: submissionOf(`${LOAD}
 let leaked = false;
 const fs = __load('fs');
@@ -234,8 +416,9 @@ for (const p of [
   ${JSON.stringify(path.join(REPO_ROOT, 'solutions', EXERCISE, 'he-init.ts'))},
   ${JSON.stringify(path.join(REPO_ROOT, 'grading', EXERCISE, 'rubric.json'))},
   ${JSON.stringify(path.join(REPO_ROOT, 'grading', EXERCISE, 'he-init.hidden.test.ts'))},
-  here + '../../grading/${EXERCISE}/he-init.hidden.test.ts',
   here + '../../grading/${EXERCISE}/rubric.json',
+  here + '../../grading/02-mlp/mlp.hidden.test.ts',
+  here + '../../solutions/${EXERCISE}/he-init.ts',
   '/autograder/source/grading/${EXERCISE}/rubric.json',
 ]) {
   try { if (fs.readFileSync(p, 'utf8').length > 0) leaked = true; } catch { /* refused */ }
@@ -406,6 +589,56 @@ process.env['VITEST_POOL_ID'] = '0';
       expect: { score: FULL, check: (r) => { expectIgnored(r, /unsafe name/); } },
     },
 
+    // ---- what reaches a person, and submissions that are honest but unusual ------------------------
+    {
+      name: 'escape-sequences',
+      what: 'fails with messages full of terminal escapes (clear screen, cursor home, "15 / 15", OSC title, bidi override) meant to repaint the score line',
+      files: wrongAll(`
+throw new Error('\\u001b[2J\\u001b[1;1H\\u001b]0;15/15\\u0007 all 15 / 15 points \\u202e\\r');
+`),
+      expect: { score: 0, check: (r) => { expectClean(r); } },
+    },
+    {
+      name: 'literal-types',
+      what: 'types simulatePreactivations\' parameters as the public tests\' literal values, so the hidden tests\' type errors would quote their inputs',
+      files: submissionOf(solHe.replace(/nIn: number,\n\s*trials: number,/, 'nIn: 0 | 4 | 5 | 10 | 50,\n  trials: 2.5 | 3 | 10 | 100 | 20000,')),
+      expect: {
+        maxScore: FULL - 1,
+        check: (r) => {
+          const shown = JSON.stringify(r);
+          if (/not assignable|Argument of type|hidden\.test\.ts:\d/.test(shown)) throw new Error(`a hidden test's compiler message was shown: ${shown.slice(0, 400)}`);
+        },
+      },
+    },
+    {
+      name: 'js-extension-import',
+      what: 'relu-network.ts imports from "./he-init.js" (valid TypeScript that tsc and npm test accept), the reference otherwise',
+      files: submissionOf(solHe, solRelu.replace("import type { Rng } from '#kit/rng';", "import type { Rng } from '#kit/rng';\nimport { productVariance } from './he-init.js';\nexport const sameAsPart2 = productVariance;")),
+      expect: { score: FULL, status: 'graded' },
+    },
+    {
+      name: 'non-utf8-name',
+      what: 'a folder submission with a file whose name is not valid UTF-8 beside the reference',
+      files: submissionOf(solHe, solRelu),
+      build: (dir) => { fs.writeFileSync(Buffer.concat([Buffer.from(path.join(dir, 'non-utf8-name', 'notes-')), Buffer.from([0xff, 0xfe, 0x41]), Buffer.from('.txt')]), 'x'); },
+      expect: { score: FULL, check: (r) => { expectIgnored(r, /not valid UTF-8/); } },
+    },
+    {
+      name: 'empty-zip',
+      what: 'a .zip with nothing in it',
+      build: (dir) => { writeZip(path.join(dir, 'empty-zip.zip'), {}); },
+      expect: { score: 0, reason: /no exercise file found.*exercises\/01-he-init\/he-init\.ts/ },
+    },
+    ...['crypto-random-a', 'crypto-random-b'].map((name): Attack => ({
+      name,
+      what: 'heNormal drawn with crypto.getRandomValues and randomUUID (not the rng it is given): graded twice, the same score',
+      files: submissionOf(solHe, solRelu.replace(
+        'return { rows: nOut, cols: nIn, data: rng.normals(nOut * nIn, 0, Math.sqrt(2 / nIn)) };',
+        'const u = new Uint32Array(2 * nOut * nIn); for (let k = 0; k < u.length; k += 16384) globalThis.crypto.getRandomValues(u.subarray(k, k + 16384)); void globalThis.crypto.randomUUID(); const d = new Float64Array(nOut * nIn); for (let i = 0; i < d.length; i++) { d[i] = Math.sqrt(-2 * Math.log(1 - u[2 * i]! / 2 ** 32)) * Math.cos(2 * Math.PI * u[2 * i + 1]! / 2 ** 32) * Math.sqrt(2 / nIn); } return { rows: nOut, cols: nIn, data: d };',
+      )),
+      expect: {},
+    })),
+
     // ---- determinism -----------------------------------------------------------------------------
     ...['random-a', 'random-b'].map((name): Attack => ({
       name,
@@ -417,6 +650,17 @@ process.env['VITEST_POOL_ID'] = '0';
       expect: {},
     })),
   ];
+}
+
+/** Nothing a run produced may carry a terminal control character into the report (and so the table, results.json). */
+function expectClean(r: SubmissionReport): void {
+  // eslint-disable-next-line no-control-regex
+  const bad = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+  const texts = JSON.stringify(r, (_k, v: unknown) => v).match(/"(?:[^"\\]|\\.)*"/g) ?? [];
+  for (const t of texts) {
+    const s = JSON.parse(t) as string;
+    if (bad.test(s)) throw new Error(`a control character reached the report: ${JSON.stringify(s).slice(0, 200)}`);
+  }
 }
 
 function expectIgnored(r: SubmissionReport, pattern: RegExp): void {

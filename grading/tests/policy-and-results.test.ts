@@ -38,6 +38,7 @@ const m = await import('@tensorflow/tfjs');`);
     ["process.getBuiltinModule('fs');", /getBuiltinModule/],
     ["(process as any)['binding']('fs');", /`binding` is not allowed/],
     ["import x = require('fs');", /require/],
+    ["const files = import.meta.glob('../../grading/**', { query: '?raw', eager: true });", /import\.meta\.glob.*reads files through the test runner/],
   ])('refuses %s', (code, pattern) => {
     const r = check(code);
     expect(r.violations.length).toBeGreaterThan(0);

@@ -23,12 +23,15 @@ function klass(name: string, names: string[]): string {
 }
 
 describe('without namespaces (as in a Docker container)', () => {
-  it('grades the reference to full marks and a daemon-starting submission to zero, leaving no process behind; says the network is not isolated', async () => {
+  it('grades the reference to full marks, a daemon-starting and a deep-tree-leaving submission to zero, leaving no process or file behind; says the network is not isolated', async () => {
     const grader = await Grader.create({ only: [EXERCISE], sandbox: 'no-namespaces', jobs: 2, testTimeLimit: 10 });
     try {
       expect(grader.notes.join('\n')).toMatch(/network: NOT isolated/);
-      const reports = await gradeClass(grader, klass('no-ns', ['reference', 'daemon']), { out: path.join(tmp, 'out-no-ns'), concurrency: 2 });
-      expect(Object.fromEntries(reports.map((r) => [r.name, r.score]))).toEqual({ reference: FULL, daemon: 0 });
+      expect(grader.notes[0]).toMatch(/^sandbox: (user|none)/);
+      const reports = await gradeClass(grader, klass('no-ns', ['reference', 'daemon', 'deep-tree']), { out: path.join(tmp, 'out-no-ns'), concurrency: 2 });
+      expect(Object.fromEntries(reports.map((r) => [r.name, r.score]))).toEqual({ reference: FULL, daemon: 0, 'deep-tree': 0 });
+      for (const r of reports) expect(r.error, r.name).toBeUndefined();
+      if (grader.sandbox.dropUser) for (const d of ['/tmp/deep', '/dev/shm/deep', '/var/tmp/deep']) expect(fs.existsSync(d), d).toBe(false);
       for (const uid of grader.uids) expect(runProcesses(-1, uid).pids).toEqual([]);
     } finally {
       grader.close();
@@ -40,7 +43,7 @@ describe('with no isolation at all', () => {
   it('still isolates a hang to its own tests (the watchdog kills the worker; the rest is run again)', async () => {
     const grader = await Grader.create({ only: [EXERCISE], sandbox: 'none', jobs: 2, testTimeLimit: 10 });
     try {
-      expect(grader.notes.join('\n')).toMatch(/isolation: none/);
+      expect(grader.notes.join('\n')).toMatch(/sandbox: none/);
       const [r] = await gradeClass(grader, klass('none', ['infinite-loop']), { out: path.join(tmp, 'out-none'), concurrency: 1 });
       expect(r!.score).toBe(FULL - 1);
       expect(r!.exercises[0]!.reason).toMatch(/did not finish/);
