@@ -1,11 +1,12 @@
 /**
  * `npm run bench [-- --quick] [-- --only <sections>]`: wasm matmul throughput with and without the
- * transposed-matmul fix, seconds per Fashion-MNIST epoch of a 784-256-128-10 MLP, peak memory,
+ * transposed-matmul fix, seconds per Fashion-MNIST epoch of a 784-256-128-10 MLP, peak memory, the
+ * wasm convolution and max-pool gradients and a small CNN's training step with and without the kit's,
  * time-to-87 % with the exercises' reference configuration (fresh processes, default backend) and
  * where a training step's time goes, and the bonus network's margin over several seeds.
  * The benches of other exercises run as their own scripts, each in a fresh process (so one's memory
  * never inflates another's peak): autoencoders (05–07), landscape (08), figures (`#kit/figures`).
- * Sections: matmul, epoch, time-to-87, bonus, autoencoders, landscape, figures (comma-separated after
+ * Sections: matmul, epoch, cnn, time-to-87, bonus, autoencoders, landscape, figures (comma-separated after
  * --only; all but bonus by default). Not part of the tests: timings depend on the machine and on
  * whatever else runs on it.
  */
@@ -21,6 +22,7 @@ import { BATCH_SIZE, timeEpoch, type EpochTiming } from './mlp-epoch.ts';
 import { fixed, formatTable } from './table.ts';
 import { bonusMargins } from './bonus.ts';
 import { breakdownCases, stepBreakdown, timeTo87, type TimeTo87Run } from './time-to-87.ts';
+import { benchConvKernels, CNN_BATCH, EPOCH_IMAGES, timeCnnSteps, type CnnStepTiming } from './cnn.ts';
 import { FLOPS, forwardMultiplyAdds, STEP_SECONDS } from '#kit/train';
 import { enhancedConfig, finalConfig } from '../solutions/04-final-training/final-training.ts';
 
@@ -31,7 +33,7 @@ const SCRIPTS = {
   landscape: { file: 'landscape.ts', quickArgs: [] },
   figures: { file: 'figures.ts', quickArgs: ['--quick'] },
 } as const;
-const SECTIONS = ['matmul', 'epoch', 'time-to-87', 'bonus', ...(Object.keys(SCRIPTS) as (keyof typeof SCRIPTS)[])] as const;
+const SECTIONS = ['matmul', 'epoch', 'cnn', 'time-to-87', 'bonus', ...(Object.keys(SCRIPTS) as (keyof typeof SCRIPTS)[])] as const;
 type Section = (typeof SECTIONS)[number];
 function chosenSections(argv: readonly string[]): Set<Section> {
   const i = argv.indexOf('--only');
@@ -141,6 +143,54 @@ async function timeTo87Section(): Promise<unknown> {
   return { runs, breakdown };
 }
 
+function cnnStepRow(t: CnnStepTiming): string[] {
+  return [
+    t.kernels === 'kit' ? 'wasm + kit kernels' : 'wasm stock (+ stand-in)',
+    fixed(t.msPerStep, 1),
+    fixed(t.stepsPerSecond, 2),
+    fixed(t.secondsPerEpoch, 1),
+    `${t.timedSteps} steps after ${t.warmupSteps} warm-up`,
+    String(t.tensorDelta),
+  ];
+}
+
+/** (f) the convolution and pooling gradients on wasm, and the training step of a small MNIST-style CNN. */
+function cnnSection(): unknown {
+  const kernels = benchConvKernels(quick ? 0.3 : 1.5);
+  console.log(
+    formatTable(
+      `(f) wasm gradient kernels of the CNN below, batch ${CNN_BATCH}, ms per call (median); stock wasm has no ` +
+        'Conv2DBackpropFilter: Conv3DBackpropFilterV2 on a depth-1 view stands in (right at stride 1 only)',
+      ['kernel', 'layer', 'stock ms', 'kit ms', 'speed-up', 'max |Δ| / max', 'note'],
+      kernels.map((k) => [
+        k.kernel,
+        k.layer,
+        fixed(k.stockMs, 1),
+        fixed(k.kitMs, 1),
+        Number.isFinite(k.kitMs) ? `${fixed(k.stockMs / k.kitMs, 1)}×` : '',
+        Number.isFinite(k.relativeDiff) ? k.relativeDiff.toExponential(1) : '',
+        k.note,
+      ]),
+    ),
+  );
+  console.log();
+  const kit = timeCnnSteps('kit', quick ? 3 : 5, quick ? 10 : 100);
+  const stock = timeCnnSteps('stock', 1, quick ? 2 : 5);
+  console.log(
+    formatTable(
+      `(f) one training step of 28×28×1 → conv 3×3 32 → max-pool 2 → conv 3×3 64 → max-pool 2 → dense 128 → 10 ` +
+        `(ReLU, same padding, Adam 1e-3, batch ${CNN_BATCH}, random images), s / epoch = ${EPOCH_IMAGES / CNN_BATCH} steps`,
+      ['kernels', 'ms / step', 'steps / s', `s / ${EPOCH_IMAGES.toLocaleString('en')}-image epoch`, 'how measured', 'leaked tensors'],
+      [cnnStepRow(kit), cnnStepRow(stock)],
+    ),
+  );
+  console.log(
+    `    speed-up of the kit's kernels on the step: ${fixed(stock.msPerStep / kit.msPerStep, 1)}×; ` +
+      `kit step: ${fixed(kit.kernelMs, 1)} ms in kernels (exclusive), top: ${kit.topKernels}\n`,
+  );
+  return { kernels, steps: [kit, stock] };
+}
+
 /** (e) the bonus comparison over several seeds. */
 function bonusSection(): unknown {
   const config = enhancedConfig();
@@ -214,6 +264,10 @@ async function main(): Promise<void> {
     results.epochs = [withFix, stock];
   }
 
+  if (sections.has('cnn')) {
+    results.cnn = cnnSection();
+    memory.push(['after the CNN', fixed(peakMiB(), 0)]);
+  }
   if (sections.has('time-to-87')) results.timeTo87 = await timeTo87Section();
   if (sections.has('bonus')) results.bonus = bonusSection();
   for (const [name, script] of Object.entries(SCRIPTS)) {

@@ -52,6 +52,8 @@ export class KeyService {
     this.#files = new Set(o.files);
     this.#launcher = o.launcher;
     this.#server = net.createServer((socket) => { this.#serve(socket); });
+    // One worker asks at a time; a run that opens connections by the thousand only loses its own.
+    this.#server.maxConnections = 16;
   }
 
   static async start(o: KeyServiceOptions): Promise<KeyService> {

@@ -183,8 +183,8 @@ function readOnly(dir: string, keep: ReadonlySet<string>, rel = ''): void {
 function neededPaths(R: string, keyDir: string, node: string): string[] {
   const dataDir = process.env['KIT_DATA_DIR'];
   const chromium = process.env['KIT_CHROMIUM'];
-  const links = ['node_modules', 'data'].map((l) => path.join(R, l)).filter((l) => fs.existsSync(l)).map((l) => fs.realpathSync(l));
-  return [R, keyDir, path.dirname(node), ...links, ...(dataDir ? [fs.realpathSync(path.resolve(dataDir))] : []), ...(chromium && fs.existsSync(chromium) ? [fs.realpathSync(chromium)] : [])];
+  const candidates = [path.join(R, 'node_modules'), path.join(R, 'data'), ...(dataDir ? [path.resolve(dataDir)] : []), ...(chromium ? [chromium] : [])];
+  return [R, keyDir, path.dirname(node), ...candidates.filter((p) => fs.existsSync(p)).map((p) => fs.realpathSync(p))];
 }
 
 export async function runExercise(req: RunRequest): Promise<RunOutcome> {

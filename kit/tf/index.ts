@@ -1,7 +1,8 @@
 /**
  * The kit's one tfjs: the `@tensorflow/tfjs` namespace every exercise, solution and test imports, and
  * `ready()`, which picks the fastest backend that loads (DESIGN.md contract 4) and fills in what the
- * non-native backends lack (file:// save/load, fast transposed matmuls on wasm).
+ * non-native backends lack (file:// save/load; on wasm: fast transposed matmuls, the convolution
+ * gradients, a right and fast max-pool gradient).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -21,4 +22,6 @@ export { describeLoadError } from './load-error.ts';
 export { backendMessage, announceBackend } from './announce.ts';
 export { realLoaders, wasmBinaryDir } from './loaders.ts';
 export { installWasmMatMulFix, uninstallWasmMatMulFix, isWasmMatMulFixInstalled } from './wasm-matmul.ts';
+export { installWasmConvFix, uninstallWasmConvFix, isWasmConvFixInstalled } from './wasm-conv.ts';
+export { installWasmPoolFix, uninstallWasmPoolFix, isWasmPoolFixInstalled } from './wasm-pool.ts';
 export { registerFileRouter, FileModelHandler } from './file-io.ts';

@@ -4,7 +4,9 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { KitError } from '#kit/errors';
 import type { BackendLoaders, LoadedBackend } from './select.ts';
+import { installWasmConvFix } from './wasm-conv.ts';
 import { installWasmMatMulFix } from './wasm-matmul.ts';
+import { installWasmPoolFix } from './wasm-pool.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -84,6 +86,8 @@ async function loadWasm(): Promise<LoadedBackend> {
     );
   }
   installWasmMatMulFix();
+  installWasmConvFix();
+  installWasmPoolFix();
   quietCpuBanner();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = wasm.getThreadsCount();

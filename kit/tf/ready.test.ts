@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { KitError, REPO_ROOT } from '#kit/errors';
-import { backendInfo, isWasmMatMulFixInstalled, selectBackend, tf } from './index.ts';
+import { backendInfo, isWasmConvFixInstalled, isWasmMatMulFixInstalled, isWasmPoolFixInstalled, selectBackend, tf } from './index.ts';
 
 const require = createRequire(import.meta.url);
 const run = promisify(execFile);
@@ -39,13 +39,15 @@ async function inFreshProcess(code: string, env: Record<string, string | undefin
 }
 
 describe.runIf(noNative)('backend selection on this machine (no native tfjs)', () => {
-  it('auto-selection picks wasm, with SIMD and the matmul fix', async () => {
+  it('auto-selection picks wasm, with SIMD and the matmul, convolution and max-pool fixes', async () => {
     const info = await selectBackend();
     expect(info).toMatchObject({ name: 'wasm', tfBackend: 'wasm', forced: false });
     expect(info.note).toContain('SIMD');
     expect(info.skipped.map((s) => s.name)).toEqual(['node-gpu', 'node']);
     expect(tf.getBackend()).toBe('wasm');
     expect(isWasmMatMulFixInstalled()).toBe(true);
+    expect(isWasmConvFixInstalled()).toBe(true);
+    expect(isWasmPoolFixInstalled()).toBe(true);
     expect(backendInfo()).toBe(info);
   });
 

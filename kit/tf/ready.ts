@@ -11,7 +11,8 @@ let pending: Promise<BackendInfo> | undefined;
 /**
  * Loads and activates a backend: `forced` or nothing, else the fastest that loads (DESIGN.md contract 4),
  * then brings what tfjs-node would have brought (`file://` save/load) and, on wasm, the
- * transposed-matmul fix. Prints nothing; `ready()` is what most code wants.
+ * transposed-matmul fix, the convolution gradients and the max-pool gradient fix. Prints nothing;
+ * `ready()` is what most code wants.
  */
 export async function selectBackend(forced?: BackendName, loaders: BackendLoaders = realLoaders): Promise<BackendInfo> {
   const info = await chooseBackend(loaders, forced);
