@@ -14,7 +14,7 @@ import type { Finding } from './policy.ts';
 import type { ExerciseReport, ExerciseStatus, ItemResult, SubmissionReport, TestResult } from './report.ts';
 import { checkCoverage, itemOf, itemScore, roundScore, totals, TITLE_SEPARATOR, type Rubric } from './rubric.ts';
 import { removeTree, runExercise, type RunOutcome } from './run.ts';
-import { detectSandbox, executeOnlyNode, UidPool, type Sandbox, type SandboxMode } from './sandbox.ts';
+import { detectSandbox, executeOnlyNode, runUserCanRead, UidPool, type Sandbox, type SandboxMode } from './sandbox.ts';
 import { Slots } from './slots.ts';
 import { GRADER_FAILED } from './results.ts';
 import { cleanStrings, cleanText } from './sanitize.ts';
@@ -148,6 +148,12 @@ export class Grader {
     this.#node = executeOnlyNode(this.#tmpBase);
     this.#gradable = wanted.filter((e) => e.rubric !== undefined).map((e) => ({ exercise: e, rubric: e.rubric!, tests: [] }));
     this.notes = [...this.sandbox.notes];
+    for (const d of ['node_modules', 'data']) {
+      const p = path.join(this.root, d);
+      if (fs.existsSync(p) && !runUserCanRead(fs.realpathSync(p), this.uids[0])) {
+        this.notes.push(`WARNING: ${fs.realpathSync(p)} is out of the run users' reach (a parent folder is private), so the tests cannot use it: chmod o+x its parent folders, or keep the kit elsewhere`);
+      }
+    }
     if (!this.sandbox.namespaces) {
       // Without a mount namespace nothing hides the kit's files: the run user reads what "others" may read.
       for (const d of ['solutions', 'grading', 'out']) {

@@ -93,6 +93,16 @@ export function checkPolicy(text: string, ctx: PolicyContext): PolicyResult {
     if (result.flags.length < 50) result.flags.push({ file: ctx.file, line: at(node), message });
   };
 
+  // Triple-slash directives pull any file into the compiler's program, and its type errors could quote
+  // that file (a hidden test, a file of the grading machine): a submission has no use for them.
+  const line = (pos: number): number => sf.getLineAndCharacterOfPosition(pos).line + 1;
+  for (const ref of [...sf.referencedFiles, ...sf.typeReferenceDirectives, ...sf.libReferenceDirectives]) {
+    result.violations.push({
+      file: ctx.file, line: line(ref.pos),
+      message: `\`/// <reference … "${ref.fileName}" />\` is not allowed in a submission: import what you need by its module name instead`,
+    });
+  }
+
   const checkSpecifier = (node: ts.Node, spec: string): void => {
     if (spec.startsWith('.')) {
       const stub = stubTarget(ctx.file, spec, ctx.stubPaths);

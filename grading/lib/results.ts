@@ -77,6 +77,9 @@ export function renderTable(report: SubmissionReport, options: { width?: number 
     const more = r.ignoredCount > 8 ? `, and ${r.ignoredCount - 8} more` : '';
     lines.push('', `Ignored (only the exercise files you edit are graded): ${shown}${more}.`);
   }
+  // Which sandbox level graded it (the first of the grader's notes names it; see grading/README.md).
+  const level = /^sandbox: (\w+)/.exec(r.sandbox[0] ?? '')?.[1];
+  if (level !== undefined) lines.push('', `Graded in the ${level} sandbox.`);
   return lines.join('\n');
 }
 

@@ -13,7 +13,7 @@ import { KeyService } from './keys.ts';
 import { killGroup, killPids, killUser, procAvailable, runProcesses } from './procs.ts';
 import { RecordReader, verifyRecords } from './records.ts';
 import { cleanText } from './sanitize.ts';
-import { identityFiles, sandboxArgv, type Sandbox } from './sandbox.ts';
+import { identityFiles, runUserCanRead, sandboxArgv, type Sandbox } from './sandbox.ts';
 import { KEY_SOCKET_ENV, RESULTS_FD, type RunRecord, type RunSpec } from '../runner/protocol.ts';
 import { REPO_ROOT } from '#kit/errors';
 
@@ -179,12 +179,17 @@ function readOnly(dir: string, keep: ReadonlySet<string>, rel = ''): void {
   }
 }
 
-/** Read-only paths a run needs besides the system: its workspace, node, the packages and the data. */
-function neededPaths(R: string, keyDir: string, node: string): string[] {
+/**
+ * Read-only paths a run needs besides the system: its workspace, node, the packages and the data. One
+ * the run user cannot reach (a kit in a private home folder) is left out: the tests could not read it
+ * anyway, and the grader's notes say so (see Grader).
+ */
+function neededPaths(R: string, keyDir: string, node: string, uid: number | undefined): string[] {
   const dataDir = process.env['KIT_DATA_DIR'];
   const chromium = process.env['KIT_CHROMIUM'];
   const candidates = [path.join(R, 'node_modules'), path.join(R, 'data'), ...(dataDir ? [path.resolve(dataDir)] : []), ...(chromium ? [chromium] : [])];
-  return [R, keyDir, path.dirname(node), ...candidates.filter((p) => fs.existsSync(p)).map((p) => fs.realpathSync(p))];
+  const extra = candidates.filter((p) => fs.existsSync(p)).map((p) => fs.realpathSync(p)).filter((p) => runUserCanRead(p, uid));
+  return [R, keyDir, path.dirname(node), ...extra];
 }
 
 export async function runExercise(req: RunRequest): Promise<RunOutcome> {
@@ -244,7 +249,7 @@ export async function runExercise(req: RunRequest): Promise<RunOutcome> {
       ...(uid === undefined ? {} : { uid }),
       maxFileBytes: 1024 ** 3,
       maxProcesses: MAX_TASKS,
-      readOnly: neededPaths(R, K, node),
+      readOnly: neededPaths(R, K, node, uid),
       scratch: [scratch],
       dirs: ['home', 'tmp', 'out'].map((d) => path.join(scratch, d)),
       ...(identity ?? {}),

@@ -171,6 +171,23 @@ export function sandboxArgv(c: SandboxCommand): string[] {
   return [...limits, ...drop, 'bwrap', ...args, ...c.command];
 }
 
+const readable = new Map<string, boolean>();
+
+/**
+ * Whether the run user `uid` can read `p` (every parent folder searchable): bubblewrap binds a path as
+ * that user, and refuses to start when one it is given is out of its reach. Asked once per path.
+ */
+export function runUserCanRead(p: string, uid: number | undefined): boolean {
+  if (uid === undefined) return true;
+  const key = `${uid}:${p}`;
+  let ok = readable.get(key);
+  if (ok === undefined) {
+    ok = spawnSync('setpriv', [...dropPrivileges(uid).slice(1, -1), '--', 'test', '-r', p], { stdio: 'ignore' }).status === 0;
+    readable.set(key, ok);
+  }
+  return ok;
+}
+
 /**
  * An execute-only copy of node for the runs. The kernel marks a process that runs a program it may not
  * read as non-dumpable, so neither a test worker nor vitest's main process can be read or traced by

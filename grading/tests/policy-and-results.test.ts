@@ -38,6 +38,8 @@ const m = await import('@tensorflow/tfjs');`);
     ["process.getBuiltinModule('fs');", /getBuiltinModule/],
     ["(process as any)['binding']('fs');", /`binding` is not allowed/],
     ["import x = require('fs');", /require/],
+    ['/// <reference path="../../grading/02-mlp/mlp.hidden.test.ts" />', /reference.*not allowed/],
+    ['/// <reference types="node" />', /reference.*not allowed/],
     ["const files = import.meta.glob('../../grading/**', { query: '?raw', eager: true });", /import\.meta\.glob.*reads files through the test runner/],
   ])('refuses %s', (code, pattern) => {
     const r = check(code);

@@ -16,6 +16,7 @@ import { gradeClass } from '../lib/batch.ts';
 import { Grader } from '../lib/grade.ts';
 import { runProcesses } from '../lib/procs.ts';
 import type { SubmissionReport } from '../lib/report.ts';
+import { renderTable } from '../lib/results.ts';
 import { attacks, EXERCISE, PLANTED, writeAttacks } from './attacks.ts';
 
 const LIST = attacks();
@@ -149,7 +150,10 @@ describe('tamper and breakage suite (exercise 01)', () => {
   it('reports the sandbox level that graded each submission (the one DLKIT_REQUIRE_SANDBOX asks for, where set)', () => {
     const required = process.env['DLKIT_REQUIRE_SANDBOX'];
     if (required !== undefined && required !== '') expect(grader.sandbox.level, grader.notes.join('\n')).toBe(required);
-    for (const r of reports.values()) expect(r.sandbox[0] ?? '', r.name).toMatch(/^sandbox: (bubblewrap|user|none)/);
+    for (const r of reports.values()) {
+      expect(r.sandbox[0] ?? '', r.name).toMatch(/^sandbox: (bubblewrap|user|none)/);
+      expect(renderTable(r), r.name).toMatch(new RegExp(`Graded in the ${grader.sandbox.level} sandbox\\.`));
+    }
   });
 
   it('wrote nothing outside the run: the kit\'s rubric, hidden tests, solutions and public tests are unchanged, no planted files', () => {
