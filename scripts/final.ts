@@ -3,23 +3,44 @@
  * budget — your finalConfig() (or --config) trained on all 60,000 training images with a progress
  * display, the last 20 losses as a table and a chart (out/figures/04-final-training/), the test
  * accuracy. With --bonus, also enhancedConfig() trained plain and enhanced. `KIT_TARGET=solutions
- * npm run final` runs the reference.
+ * npm run final` runs the reference (scripts/run.ts).
  */
 import { loadFashionMnist } from '#kit/data';
+import { ArgumentError } from '#kit/errors';
 import { figurePath, lineChart } from '#kit/figures';
 import { runMain } from '#kit/report';
 import { ready } from '#kit/tf';
 import { accuracy, toExamples } from '#kit/train';
-import { intOption, loadTarget, stringOption, type FinalModule, type TuningModule } from './mlp-target.ts';
+import * as final from '../exercises/04-final-training/final-training.ts';
+import * as tuning from '../exercises/03-hyperparam-tuning/tuning.ts';
+import { intOption, stringOption } from './mlp-target.ts';
+
+type Config = ReturnType<typeof final.finalConfig>;
+
+/** `--config '<json>'`: a configuration object as finalConfig() returns it. */
+function parseConfig(json: string): Config {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    throw new ArgumentError(
+      `--config needs a configuration as JSON, as finalConfig() returns it (e.g. --config '{"layers":3,"units":256,"learningRate":0.001,"batchSize":128,"epochs":10,"l2":0}'), ` +
+        `but "${json}" is not JSON: ${(err as Error).message}.`,
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ArgumentError(`--config needs a JSON object, as finalConfig() returns it, got ${json}.`);
+  }
+  return value as Config;
+}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const seed = intOption(argv, 'seed', 541);
-  await ready();
-  const final = await loadTarget<FinalModule>('04-final-training', 'final-training.ts');
-  const tuning = await loadTarget<TuningModule>('03-hyperparam-tuning', 'tuning.ts');
   const json = stringOption(argv, 'config');
-  const config = json === undefined ? final.finalConfig() : (JSON.parse(json) as ReturnType<FinalModule['finalConfig']>);
+  const given = json === undefined ? undefined : parseConfig(json);
+  await ready();
+  const config = given ?? final.finalConfig();
   const train = toExamples(loadFashionMnist('train'), { scale: 'centered' });
   const test = toExamples(loadFashionMnist('test'), { scale: 'centered' });
   console.log(`final run: ${tuning.describeConfig(config)}, seed ${String(seed)}; estimated ${final.estimateTrainingSeconds(config, train.count).toFixed(0)} s on the reference machine`);

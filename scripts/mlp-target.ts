@@ -1,19 +1,8 @@
 /**
- * Shared by `npm run tune` and `npm run final`: loads the exercise files of the chosen target (the
- * same KIT_TARGET the tests use: exercises/ by default, `solutions`, or a submission folder) and
- * parses `--name value` options.
+ * Shared by `npm run tune` and `npm run final`: parses `--name value` options. (Which exercise files
+ * they run, KIT_TARGET's, is scripts/run.ts's business, as for every command that runs exercise code.)
  */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ArgumentError } from '#kit/errors';
-import { targetDir } from '#kit/target';
-
-export type TuningModule = typeof import('../solutions/03-hyperparam-tuning/tuning.ts');
-export type FinalModule = typeof import('../solutions/04-final-training/final-training.ts');
-
-export async function loadTarget<T>(exercise: string, file: string): Promise<T> {
-  return (await import(pathToFileURL(path.join(targetDir(), exercise, file)).href)) as T;
-}
 
 /** `--name <integer>` from argv, or `fallback`. */
 export function intOption(argv: readonly string[], name: string, fallback: number): number {

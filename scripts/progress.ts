@@ -49,9 +49,11 @@ function readCache(): Record<string, Cached> {
 function runTests(ids: string[]): Map<string, TestOutcome[]> {
   const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dlkit-progress-')), 'results.json');
   const files = ids.flatMap((id) => filesOf(id).filter((f) => f.endsWith('.test.ts')));
-  spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'vitest'), ['run', ...files, '--reporter=json', `--outputFile.json=${json}`], {
+  // The JSON report is what we read; the file reporter prints a line per test file as it finishes.
+  const reporter = path.join(REPO_ROOT, 'kit', 'report', 'progress-reporter.ts');
+  spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'vitest'), ['run', ...files, '--reporter=json', `--reporter=${reporter}`, `--outputFile.json=${json}`], {
     cwd: REPO_ROOT,
-    stdio: ['ignore', 'ignore', 'ignore'],
+    stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, KIT_PROGRESS: '0' },
   });
   const outcomes = readVitestJson(json);
@@ -97,7 +99,8 @@ function main(): number {
   const cache = readCache();
   const stale = ids.filter((id) => force || cache[id]?.hash !== hashOf(id));
   if (stale.length > 0) {
-    console.log(paint('dim', `Running the public tests of ${stale.join(', ')} (results are cached until you change a file)...`));
+    const files = stale.flatMap((id) => filesOf(id).filter((f) => f.endsWith('.test.ts'))).length;
+    console.log(paint('dim', `Running the ${String(files)} public test files of ${stale.join(', ')}, a line as each finishes (results are cached until you change a file)...`));
     const fresh = runTests(stale);
     for (const id of stale) cache[id] = { hash: hashOf(id), outcomes: fresh.get(id) ?? [] };
     fs.mkdirSync(path.dirname(CACHE), { recursive: true });

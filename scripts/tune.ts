@@ -2,13 +2,14 @@
  * `npm run tune [-- --max-epochs 10 --max-trials 12 --seed 541 --subset 60000]`: exercise 03's search
  * on the Fashion-MNIST training split, 20 % forked off for validation (your forkValidation), with your
  * hyperparamTuning; prints every trial, best first, and the best configuration to copy into
- * exercise 04's finalConfig(). `KIT_TARGET=solutions npm run tune` runs the reference.
+ * exercise 04's finalConfig(). `KIT_TARGET=solutions npm run tune` runs the reference (scripts/run.ts).
  */
 import { loadFashionMnist, take } from '#kit/data';
 import { runMain } from '#kit/report';
 import { ready } from '#kit/tf';
 import { toExamples } from '#kit/train';
-import { intOption, loadTarget, type TuningModule } from './mlp-target.ts';
+import * as tuning from '../exercises/03-hyperparam-tuning/tuning.ts';
+import { intOption } from './mlp-target.ts';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -17,7 +18,6 @@ async function main(): Promise<void> {
   const maxTrials = intOption(argv, 'max-trials', 12);
   const subset = intOption(argv, 'subset', 60_000);
   await ready();
-  const tuning = await loadTarget<TuningModule>('03-hyperparam-tuning', 'tuning.ts');
   const all = toExamples(take(loadFashionMnist('train'), subset, seed), { scale: 'centered' });
   const { train, val } = tuning.forkValidation(all, 0.2, seed);
   console.log(`searching on ${String(train.count)} training / ${String(val.count)} validation images, ≤ ${String(maxEpochs)} epochs, ≤ ${String(maxTrials)} trials`);

@@ -1,8 +1,8 @@
 /**
  * The homework run of exercise 06, once your functions pass their tests:
  *
- *     npx tsx exercises/06-svm/main.ts                       # CIFAR-10 frog/horse if installed, else Fashion-MNIST pullover/coat
- *     npx tsx exercises/06-svm/main.ts --dataset fashion-mnist
+ *     npm run svm                                            # CIFAR-10 frog/horse if installed, else Fashion-MNIST pullover/coat
+ *     npm run svm -- --dataset fashion-mnist
  *
  * Trains the linear SVM with the homework's setting (C 1, SGD lr 0.1, weight decay 0.5, batch 64, 50
  * epochs) and with your improvedConfig(), prints the final accuracies, and saves the curves to

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KitError, REPO_ROOT } from '#kit/errors';
 import { encodeIdx } from './idx.ts';
-import { findFile, locateFile, searchRoots, SYSTEM_DATASETS_DIR } from './locate.ts';
+import { findFile, fixFor, isTrackedByGit, locateFile, searchRoots, SYSTEM_DATASETS_DIR } from './locate.ts';
 import { loadMnist } from './mnist.ts';
 import { readDatasetFile } from './read.ts';
 import { dataset, fileRecord, tempDir, tinyIdxSplit, writeManifest } from './testing.ts';
@@ -197,5 +197,20 @@ describe('verified loading', () => {
     mkdirSync(raw);
     writeFileSync(path.join(raw, 't10k-labels-idx1-ubyte'), split.labelsIdx);
     expect(readDatasetFile('mnist', 't10k-labels-idx1-ubyte.gz', { dir: raw, manifestPath: wrongArchive }).check).toBe('size');
+  });
+});
+
+describe('fixFor: the data that ships in git', () => {
+  it('advises `git checkout -- data/<name>/` (offline) for a tracked file of the repository', () => {
+    const file = path.join(REPO_ROOT, 'data', 'fashion-mnist', 't10k-labels-idx1-ubyte.gz');
+    const fix = fixFor('fashion-mnist', file, 'dataset-fashion-mnist');
+    expect(isTrackedByGit('data/fashion-mnist/t10k-labels-idx1-ubyte.gz')).toBe(true);
+    expect(fix).toMatch(/^To fix it: `git checkout -- data\/fashion-mnist\/` restores the copy that ships with the kit/);
+    expect(fix).not.toContain('\n');
+  });
+
+  it('keeps the download advice for a file git does not track', () => {
+    const file = path.join(REPO_ROOT, 'data', 'cifar-10', 'data_batch_1.bin');
+    expect(fixFor('cifar-10', file)).toBe(`To fix it: delete ${file} and run \`npm run data -- cifar-10\` to download a verified copy.`);
   });
 });

@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { KitError, REPO_ROOT } from '#kit/errors';
 
@@ -112,5 +113,24 @@ export function fixFor(name: string, file: string, debianPackage?: string): stri
     );
   }
   const apt = debianPackage === undefined ? '' : ` (offline, \`apt-get install ${debianPackage}\` provides one too)`;
+  const rel = path.relative(REPO_ROOT, file).split(path.sep).join('/');
+  if (rel.startsWith('data/') && isTrackedByGit(rel)) {
+    // The kit ships this file in git: restoring it needs no network.
+    return `To fix it: \`git checkout -- ${path.posix.dirname(rel)}/\` restores the copy that ships with the kit (offline); or delete ${file} and run \`npm run data -- ${name}\` to download a verified copy.`;
+  }
   return `To fix it: delete ${file} and run \`npm run data -- ${name}\` to download a verified copy${apt}.`;
+}
+
+const tracked = new Map<string, boolean>();
+
+/** Whether git tracks `rel` (a path relative to the repository); false without git or a repository. */
+export function isTrackedByGit(rel: string, root: string = REPO_ROOT): boolean {
+  const key = `${root}\0${rel}`;
+  let known = tracked.get(key);
+  if (known === undefined) {
+    known = existsSync(path.join(root, '.git')) &&
+      spawnSync('git', ['ls-files', '--error-unmatch', '--', rel], { cwd: root, stdio: 'ignore', timeout: 5000 }).status === 0;
+    tracked.set(key, known);
+  }
+  return known;
 }

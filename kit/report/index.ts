@@ -21,8 +21,28 @@ export function printKitError(err: KitError): void {
 }
 
 /**
+ * An ordinary error (a TypeError in an exercise, bad JSON in an option) as a person needs it: its message
+ * and the stack frames in the kit's and the exercises' files (paths relative to the working folder),
+ * without the frames inside node_modules and Node itself; the first few of those when there are no others.
+ */
+export function describeError(err: unknown, cwd: string = process.cwd()): string {
+  if (!(err instanceof Error)) return `error: ${String(err)}`;
+  const frames = (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).map((l) => l.trim());
+  const own = frames.filter((f) => !f.includes('/node_modules/') && !f.includes('node:') && !f.includes('(<anonymous>)'));
+  const shown = (own.length > 0 ? own : frames.slice(0, 3)).slice(0, 12);
+  const relative = shown.map((f) => `    ${f.replace(/(?:file:\/\/)?(\/[^():]+)(?=:\d+:\d+)/, (p: string, abs: string) => {
+    const rel = path.relative(cwd, abs);
+    return rel.startsWith('..') ? p : rel;
+  })}`);
+  const cause = err.cause instanceof Error ? `\n  caused by ${err.cause.name}: ${err.cause.message}` : '';
+  return [`${err.name}: ${err.message}${cause}`, ...relative].join('\n');
+}
+
+/**
  * Runs a command's `main` (which may return the exit code): a kit error (a stub not written yet, a bad option, a missing dataset) is
- * printed as its paragraph and sets a failing exit code; anything else is a bug and keeps its stack.
+ * printed as its paragraph and sets a failing exit code; anything else (a bug) prints its message and a
+ * short stack (describeError) and exits with 1. Nothing escapes as an uncaught exception, which on the
+ * wasm backend would also print a 38 KB line of minified library code.
  */
 export async function runMain(main: () => unknown): Promise<void> {
   try {
@@ -38,7 +58,8 @@ export async function runMain(main: () => unknown): Promise<void> {
       console.error(`${paint(['bold', 'red'], 'error:', process.stderr)} ${err.message.replace(/\n/g, ' ')} (in ${script}; its options are listed at the top of that file.)`);
       process.exitCode = 2;
     } else {
-      throw err;
+      console.error(describeError(err));
+      process.exitCode = 1;
     }
   }
 }

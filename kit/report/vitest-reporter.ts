@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import type { SerializedError, UserConsoleLog } from 'vitest';
-import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
 import { REPO_ROOT } from '#kit/errors';
+import { exerciseIds } from '#kit/exercises';
 import { targetDir, targetLabel } from '#kit/target';
 import { paint } from './index.ts';
 
@@ -15,6 +16,8 @@ interface TestErrorLike {
 }
 
 const isStubError = (e: TestErrorLike): boolean => e.name === 'NotImplemented';
+/** The kit's paragraph errors (#kit/errors, #kit/data) by name, as they arrive from the workers. */
+const isKitErrorName = (name: string | undefined): boolean => /^(KitError|ChecksumError|DownloadError|GzipError)$/.test(name ?? '');
 /** Lines the workers print once each but that we want once per run (the backend notice). */
 const ONCE_PER_RUN = /^tfjs backend:/;
 
@@ -38,6 +41,15 @@ function testTitle(test: TestCase): string {
   return [...parts, test.name].join(' › ');
 }
 
+/** `npm test -- 99`: no test file matched what was typed after `--`. */
+export function noMatchMessage(filters: readonly string[], ids: readonly string[]): string {
+  const typed = filters.map((f) => `"${f}"`).join(', ');
+  return (
+    `No exercise matches ${typed}: \`npm test -- <x>\` runs the test files whose path contains x. ` +
+    `The exercises are ${ids.join(', ')}; e.g. \`npm test -- 01\`, \`npm test -- mlp\`, or \`npm test\` for all of them.`
+  );
+}
+
 /**
  * What `npm test` prints: one line per test file, the failures that need reading in full, and
  * the stubs still to implement as a deduplicated to-do list (one line per function, no stack traces).
@@ -45,14 +57,28 @@ function testTitle(test: TestCase): string {
 export default class KitReporter implements Reporter {
   readonly #todo = new Set<string>();
   readonly #seenOnce = new Set<string>();
+  readonly #paragraphs = new Set<string>();
   #passed = 0;
   #failed = 0;
   #skipped = 0;
   #start = Date.now();
+  #vitest: Vitest | undefined;
+
+  onInit(vitest: Vitest): void {
+    this.#vitest = vitest;
+  }
+
+  /** What followed `npm test --` (an internal field of vitest's, set once the run starts). */
+  #filters(): string[] {
+    const internal = (this.#vitest as unknown as { filenamePattern?: unknown } | undefined)?.filenamePattern;
+    return Array.isArray(internal) ? internal.map(String) : [];
+  }
 
   onTestRunStart(): void {
     this.#start = Date.now();
     this.#todo.clear();
+    this.#seenOnce.clear();
+    this.#paragraphs.clear();
     this.#passed = this.#failed = this.#skipped = 0;
     const target = targetLabel(targetDir());
     console.log(paint('bold', `dlkit: testing ${target}/`) + paint('dim', '  (KIT_TARGET=solutions|<folder> to change)'));
@@ -118,6 +144,9 @@ export default class KitReporter implements Reporter {
       console.log(paint('bold', `\nTo do: ${this.#todo.size} function(s) still throw NotImplemented:`));
       for (const line of [...this.#todo].sort()) console.log(`  ${line}`);
     }
+    const filters = this.#filters();
+    const inExercises = path.resolve(REPO_ROOT, this.#vitest?.config.dir ?? '') === path.join(REPO_ROOT, 'exercises');
+    if (modules.length === 0 && filters.length > 0 && inExercises) console.log(`\n${noMatchMessage(filters, exerciseIds(REPO_ROOT))}`);
     const secs = ((Date.now() - this.#start) / 1000).toFixed(1);
     const skipped = this.#skipped > 0 ? `, ${this.#skipped} skipped` : '';
     const summary = `${this.#passed} passed, ${this.#failed} failed${skipped} (${modules.length} files, ${secs} s)`;
@@ -129,6 +158,13 @@ export default class KitReporter implements Reporter {
   }
 
   #errorBody(e: TestErrorLike): string {
+    // A paragraph-long kit error (a missing or corrupt dataset) fails every test that loads the data:
+    // the paragraph once per run, then a pointer to it.
+    if (isKitErrorName(e.name) && (e.message ?? '').length > 160) {
+      const key = `${e.name ?? ''}: ${e.message ?? ''}`;
+      if (this.#paragraphs.has(key)) return paint('dim', `      ${e.name ?? 'Error'}: the same as above (${(e.message ?? '').slice(0, 60)}…)`);
+      this.#paragraphs.add(key);
+    }
     const head = `${e.name ?? 'Error'}: ${e.message ?? ''}`.split('\n').map((l) => `      ${l}`).join('\n');
     const rawDiff = e.diff && process.stdout.isTTY ? e.diff : stripVTControlCharacters(e.diff ?? '');
     const diff = rawDiff ? `\n${rawDiff.split('\n').map((l) => `      ${l}`).join('\n')}` : '';

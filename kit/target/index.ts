@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { KitError, REPO_ROOT } from '#kit/errors';
 
+export { registerTargetHooks } from './register.ts';
+
 export const EXERCISES_DIR = path.join(REPO_ROOT, 'exercises');
 export const SOLUTIONS_DIR = path.join(REPO_ROOT, 'solutions');
 

@@ -49,4 +49,14 @@ describe('announceBackend', () => {
     expect(write).toHaveBeenCalledTimes(1);
     expect(String(write.mock.calls[0]?.[0])).toMatch(/^tfjs backend: wasm .*\n$/);
   });
+
+  it('in a vitest worker goes through console.error, which the kit reporter prints once per run', () => {
+    Reflect.deleteProperty(globalThis, Symbol.for('dlkit.tf.backendAnnounced'));
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    announceBackend(info({}), { VITEST_WORKER_ID: '3' });
+    expect(write).not.toHaveBeenCalled();
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(String(error.mock.calls[0]?.[0])).toMatch(/^tfjs backend: wasm /);
+  });
 });

@@ -32,12 +32,15 @@ function capitalise(s: string): string {
 const ANNOUNCED = Symbol.for('dlkit.tf.backendAnnounced');
 
 /**
- * Writes the backend line to stderr once per process. `KIT_BACKEND_QUIET=1` skips it: the test runner
- * prints it once itself and sets that for its workers.
+ * Writes the backend line to stderr once per process; `KIT_BACKEND_QUIET=1` skips it. In a vitest worker
+ * (one per test file) it goes through `console.error`, which vitest hands to the run's reporter: the
+ * kit's reporter prints the line once per `npm test`, however many test files loaded a backend (a
+ * direct stderr write would reach the terminal once per file).
  */
 export function announceBackend(info: BackendInfo, env: NodeJS.ProcessEnv = process.env): void {
   const flags = globalThis as { [ANNOUNCED]?: boolean };
   if (flags[ANNOUNCED] === true || env.KIT_BACKEND_QUIET === '1') return;
   flags[ANNOUNCED] = true;
-  process.stderr.write(`${backendMessage(info)}\n`);
+  if (env.VITEST_WORKER_ID !== undefined) console.error(backendMessage(info));
+  else process.stderr.write(`${backendMessage(info)}\n`);
 }

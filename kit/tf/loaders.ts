@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { KitError } from '#kit/errors';
+import { withoutAddedCrashListeners } from './process-listeners.ts';
 import type { BackendLoaders, LoadedBackend } from './select.ts';
 import { installWasmConvFix } from './wasm-conv.ts';
 import { installWasmMatMulFix } from './wasm-matmul.ts';
@@ -79,7 +80,8 @@ export function wasmBinaryDir(): string {
 async function loadWasm(): Promise<LoadedBackend> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (!isInitialised('wasm')) wasm.setWasmPaths(wasmBinaryDir());
-  if (!(await tf.setBackend('wasm'))) {
+  // The Emscripten module starts here; see process-listeners.ts for why its crash listeners go.
+  if (!(await withoutAddedCrashListeners(() => tf.setBackend('wasm')))) {
     throw new KitError(
       `the wasm backend failed to initialise (see the warning above); ` +
         `check that ${wasmBinaryDir()} holds the tfjs-backend-wasm*.wasm files, or run \`npm ci\``,

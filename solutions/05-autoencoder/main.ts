@@ -1,8 +1,8 @@
 /**
  * The homework run of exercise 05, once your functions pass their tests:
  *
- *     npx tsx exercises/05-autoencoder/main.ts            # 20 epochs, as in the homework
- *     npx tsx exercises/05-autoencoder/main.ts --epochs 2 # a quick look
+ *     npm run autoencoder                    # 20 epochs, as in the homework
+ *     npm run autoencoder -- --epochs 2      # a quick look
  *
  * Prints the model summary ("parameters: 218,192"), trains on the 60,000 training images with the test
  * MSE after every epoch, and saves two figures to out/figures/05-autoencoder/: reconstructions.png (two

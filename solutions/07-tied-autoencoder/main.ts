@@ -1,9 +1,9 @@
 /**
  * The homework run of exercise 07, once your functions pass their tests:
  *
- *     npx tsx exercises/07-tied-autoencoder/main.ts               # 20 epochs each
- *     npx tsx exercises/07-tied-autoencoder/main.ts --epochs 100  # the homework's budget
- *     npx tsx exercises/07-tied-autoencoder/main.ts --dataset fashion-mnist
+ *     npm run tied-autoencoder                    # 20 epochs each
+ *     npm run tied-autoencoder -- --epochs 100    # the homework's budget
+ *     npm run tied-autoencoder -- --dataset fashion-mnist
  *
  * Runs on CIFAR-10 when it is installed (`npm run data -- cifar-10`), otherwise on Fashion-MNIST, and
  * says which. Trains the untied and the tied autoencoder with the same budget, prints both summaries
