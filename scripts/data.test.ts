@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -69,8 +70,29 @@ describe('npm run data', () => {
     expect(a.stderr).toHaveLength(1);
     expect(a.stderr[0]).toContain(`${base}/missing/hello.txt (HTTP 404 Not Found)`);
     expect(a.stderr[0]).toContain('`npm run data -- hello`');
+    // The folder the download created is gone again (an empty data/<name>/ would look like a dataset) …
+    expect(existsSync(dir)).toBe(false);
+    // … and one that was there before is kept, with nothing left in it.
+    mkdirSync(dir);
+    expect(await runDataCli(['hello', '--dir', dir], a)).toBe(1);
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it('an interrupted download (Ctrl-C) leaves neither a partial file nor the folder it created', () => {
+    const dir = path.join(tmp.dir, 'interrupted');
+    // A server that never answers: the download waits until the signal comes.
+    const script = `
+      import { createServer } from 'node:http';
+      import { runDataCli } from ${JSON.stringify(path.join(import.meta.dirname, 'data.ts'))};
+      const server = createServer(() => {}).listen(0, '127.0.0.1', () => {
+        const url = 'http://127.0.0.1:' + server.address().port + '/';
+        setTimeout(() => process.kill(process.pid, 'SIGINT'), 1500);
+        void runDataCli(['hello', '--dir', ${JSON.stringify(dir)}], { out: () => {}, err: () => {}, download: { manifestPath: ${JSON.stringify(manifestPath)}, urls: [url] } });
+      });`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(130);
+    expect(existsSync(dir)).toBe(false);
+  }, 90_000);
 
   it('lists the datasets with their status', async () => {
     mkdirSync(path.join(tmp.dir, 'kit', 'hello'), { recursive: true });
@@ -78,6 +100,14 @@ describe('npm run data', () => {
     const a = io([]);
     expect(await runDataCli(['--list'], a)).toBe(0);
     expect(a.stdout.join('\n')).toMatch(/^hello +present in .*kit\/hello\n +A one-file fixture$/);
+  });
+
+  it('lists a file that fails its checksum as corrupt, with the fix', async () => {
+    mkdirSync(path.join(tmp.dir, 'kit', 'hello'), { recursive: true });
+    writeFileSync(path.join(tmp.dir, 'kit', 'hello', 'hello.txt'), 'hello, tampered\n');
+    const a = io([]);
+    expect(await runDataCli(['--list'], a)).toBe(0);
+    expect(a.stdout[0]).toMatch(/^hello +CORRUPT: .*hello\.txt fails its checksum\. .*npm run data -- hello/);
   });
 
   it('rejects unknown datasets and bad arguments', async () => {

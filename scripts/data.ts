@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { KitError, REPO_ROOT } from '#kit/errors';
-import { datasetListNote, downloadDataset, findFile, readManifest, type DatasetDownloadOptions } from '#kit/data';
+import { datasetListNote, downloadDataset, findFile, fixFor, readManifest, verifyFileOnDisk, type DatasetDownloadOptions } from '#kit/data';
 
 const USAGE = `usage: npm run data -- <name> [--dir <folder>]   download a dataset (checksums verified)
        npm run data -- --list                     show the known datasets and where they are
@@ -30,8 +30,21 @@ function list(io: CliIo): number {
     const required = spec.files.filter((f) => f.optional !== true);
     const found = required.map((f) => findFile(name, f.name, { env }));
     const where = [...new Set(found.filter((p) => p !== undefined).map((p) => rel(path.dirname(p))))];
+    // Present is not enough: a file that fails its checksum is named, with its fix.
+    const corrupt = required.flatMap((f, i) => {
+      const p = found[i];
+      if (p === undefined) return [];
+      try {
+        verifyFileOnDisk(f, p);
+        return [];
+      } catch {
+        return [p];
+      }
+    });
     const status =
-      found.every((p) => p !== undefined)
+      corrupt.length > 0
+        ? `CORRUPT: ${corrupt.map(rel).join(', ')} ${corrupt.length === 1 ? 'fails its' : 'fail their'} checksum. ${fixFor(name, corrupt[0]!, spec.debianPackage)}`
+        : found.every((p) => p !== undefined)
         ? `present in ${where.join(', ')}`
         : found.some((p) => p !== undefined)
           ? `incomplete (${String(found.filter((p) => p !== undefined).length)} of ${String(required.length)} files in ${where.join(', ')}): npm run data -- ${name}`

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { KitError } from '#kit/errors';
@@ -152,7 +152,8 @@ export async function downloadVerified(
 }
 
 /** Verifies a dataset file on disk against its manifest record; throws with the short reason. */
-function verifyFileOnDisk(spec: ManifestFile, file: string): CheckKind {
+/** Checks a file on disk against its manifest entry: the kind of check made, or a ChecksumError. */
+export function verifyFileOnDisk(spec: ManifestFile, file: string): CheckKind {
   const raw = readFileSync(file);
   const content = gunzipIfNeeded(raw, file, '');
   const { kind, problem } = checkProblem(spec, raw, content);
@@ -205,10 +206,37 @@ function adviceFor(name: string, spec: ManifestDataset, dest: string): string {
  * and renamed into place atomically. Nothing half-written is left behind on any failure.
  */
 export async function downloadDataset(name: string, options: DatasetDownloadOptions = {}): Promise<{ dest: string; files: FileStatus[] }> {
+  const env = options.env ?? process.env;
+  const dest = options.dest === undefined ? defaultDestination(name, env) : path.resolve(options.dest);
+  // A folder this download creates goes again if the download fails or is interrupted (Ctrl-C), with
+  // any temporary file of this process in it: an empty data/<name>/ would look like a dataset.
+  const created = !existsSync(dest);
+  const cleanup = (): void => {
+    if (!existsSync(dest)) return;
+    for (const f of readdirSync(dest)) if (f.startsWith('.') && f.includes(`.${String(process.pid)}.`) && f.endsWith('.partial')) rmSync(path.join(dest, f), { force: true });
+    if (created && readdirSync(dest).length === 0) rmSync(dest, { recursive: true, force: true });
+  };
+  const interrupted = (signal: NodeJS.Signals): void => {
+    cleanup();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    return await fetchDataset(name, dest, options);
+  } catch (err) {
+    cleanup();
+    throw err;
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+  }
+}
+
+async function fetchDataset(name: string, dest: string, options: DatasetDownloadOptions): Promise<{ dest: string; files: FileStatus[] }> {
   const manifest = readManifest(options.manifestPath);
   const spec = datasetSpec(name, manifest);
   const env = options.env ?? process.env;
-  const dest = options.dest === undefined ? defaultDestination(name, env) : path.resolve(options.dest);
   const locate: LocateOptions = options.dest === undefined ? { env } : { roots: [{ dir: dest, label: 'destination' }] };
   const log = options.log;
 

@@ -44,6 +44,7 @@ export {
   searchRoots,
   findFile,
   locateFile,
+  fixFor,
   storedNames,
   defaultDestination,
   SYSTEM_DATASETS_DIR,
@@ -55,6 +56,7 @@ export { sha256Hex, verifyContent, clearVerificationCache, ChecksumError, type C
 export {
   downloadDataset,
   downloadVerified,
+  verifyFileOnDisk,
   DownloadError,
   type FetchLike,
   type DownloadOptions,
