@@ -5,7 +5,7 @@ import KitReporter from './kit/report/vitest-reporter.ts';
 
 const target = targetDir();
 
-/** Redirects the tests' imports of exercise files to the chosen target (DESIGN.md contract 2). */
+/** Redirects the tests' imports of exercise files to the chosen target (ARCHITECTURE.md contract 2). */
 function targetPlugin(): Plugin {
   return {
     name: 'dlkit-target',

@@ -1,5 +1,5 @@
 /**
- * `npm run data -- <name>`: makes a dataset available (DESIGN.md contract 5). Files already present
+ * `npm run data -- <name>`: makes a dataset available (ARCHITECTURE.md contract 5). Files already present
  * and valid are kept; missing ones are downloaded from the official URLs in data/manifest.json, mirrors
  * in order, verified and renamed into place atomically. `npm run data -- --list` shows what is where.
  */

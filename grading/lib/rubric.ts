@@ -84,7 +84,7 @@ export function loadRubric(file: string): Rubric {
  * The pattern is split on " › " like the title; each of its segments must be a prefix of the title's
  * segment at the same place. So "part 2" matches everything in `describe('part 2 (4 pts): …')`, and
  * "part 2 › heNormal" everything in a nested `describe('heNormal')` there. A pattern without " › " is
- * a plain prefix of the first segment — the format COORDINATION.md fixed, unchanged.
+ * a plain prefix of the first segment — the kit's original format, unchanged.
  */
 export function matchesPattern(pattern: string, title: readonly string[]): boolean {
   const parts = pattern.split(TITLE_SEPARATOR);

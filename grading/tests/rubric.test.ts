@@ -46,7 +46,7 @@ describe('matching tests to items', () => {
     expect(matchesPattern(pattern, T(title))).toBe(expected);
   });
 
-  it('keeps COORDINATION.md\'s plain-prefix format: a prefix of the joined title that the grader matches', () => {
+  it('keeps the original plain-prefix format: a prefix of the joined title that the grader matches', () => {
     for (const [pattern, title] of cases) {
       if (title.startsWith(pattern)) expect(matchesPattern(pattern, T(title)), `${pattern} / ${title}`).toBe(true);
     }

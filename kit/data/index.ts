@@ -1,5 +1,5 @@
 /**
- * Datasets for the exercises (DESIGN.md contract 5): loaders for IDX, CIFAR-10 binary and `.npy`,
+ * Datasets for the exercises (ARCHITECTURE.md contract 5): loaders for IDX, CIFAR-10 binary and `.npy`,
  * a search path (KIT_DATA_DIR, data/<name>/, /usr/share/datasets/<name>/) with checksums from
  * data/manifest.json, the downloader behind `npm run data -- <name>`, and seeded splits.
  */

@@ -46,7 +46,7 @@ function tinyMnist(dir: string): string {
 }
 
 describe('search path', () => {
-  it('follows DESIGN.md contract 5: $KIT_DATA_DIR/<name>, $KIT_DATA_DIR, data/<name>, /usr/share/datasets/<name>', () => {
+  it('follows ARCHITECTURE.md contract 5: $KIT_DATA_DIR/<name>, $KIT_DATA_DIR, data/<name>, /usr/share/datasets/<name>', () => {
     const roots = searchRoots('fashion-mnist', { env: { KIT_DATA_DIR: tmp.dir } }).map((r) => r.dir);
     expect(roots).toEqual([
       path.join(tmp.dir, 'fashion-mnist'),

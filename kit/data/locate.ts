@@ -22,7 +22,7 @@ export interface LocateOptions {
 }
 
 /**
- * The search path of DESIGN.md contract 5, in order: `$KIT_DATA_DIR/<name>/`, `$KIT_DATA_DIR/`,
+ * The search path of ARCHITECTURE.md contract 5, in order: `$KIT_DATA_DIR/<name>/`, `$KIT_DATA_DIR/`,
  * `data/<name>/` in the repository, `/usr/share/datasets/<name>/` (Debian's packages).
  */
 export function searchRoots(name: string, options: LocateOptions = {}): SearchRoot[] {

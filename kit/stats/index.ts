@@ -1,5 +1,5 @@
 /**
- * Statistical assertions for tests on random quantities (DESIGN.md contract 7): every check is an
+ * Statistical assertions for tests on random quantities (ARCHITECTURE.md contract 7): every check is an
  * interval with a stated false-failure rate α, and the kit can compute whether that interval is
  * narrow enough to reject the usual wrong answer (its power). Also the numerical tools the
  * exercises need (quadrature, distribution functions through a typed jStat).

@@ -106,7 +106,7 @@ export interface StubResult {
 }
 
 /**
- * Turns a reference solution into the student's stub (DESIGN.md contract 1): every
+ * Turns a reference solution into the student's stub (ARCHITECTURE.md contract 1): every
  * `// BEGIN SOLUTION` … `// END SOLUTION` region inside a function becomes `// YOUR CODE HERE`
  * and a `NotImplemented` throw naming that function; a region at top level (solution-only
  * helpers) is dropped.

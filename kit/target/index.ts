@@ -8,7 +8,7 @@ export const EXERCISES_DIR = path.join(REPO_ROOT, 'exercises');
 export const SOLUTIONS_DIR = path.join(REPO_ROOT, 'solutions');
 
 /**
- * The folder whose implementation files the exercise tests import (DESIGN.md contract 2).
+ * The folder whose implementation files the exercise tests import (ARCHITECTURE.md contract 2).
  * `KIT_TARGET` unset or `exercises` → the stubs students edit; `solutions` → the reference;
  * any other value is a submission folder laid out like `exercises/` (or a whole kit clone holding one).
  */

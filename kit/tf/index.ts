@@ -1,6 +1,6 @@
 /**
  * The kit's one tfjs: the `@tensorflow/tfjs` namespace every exercise, solution and test imports, and
- * `ready()`, which picks the fastest backend that loads (DESIGN.md contract 4) and fills in what the
+ * `ready()`, which picks the fastest backend that loads (ARCHITECTURE.md contract 4) and fills in what the
  * non-native backends lack (file:// save/load; on wasm: fast transposed matmuls, the convolution
  * gradients, a right and fast max-pool gradient).
  */

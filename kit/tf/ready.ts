@@ -9,7 +9,7 @@ let selected: BackendInfo | undefined;
 let pending: Promise<BackendInfo> | undefined;
 
 /**
- * Loads and activates a backend: `forced` or nothing, else the fastest that loads (DESIGN.md contract 4),
+ * Loads and activates a backend: `forced` or nothing, else the fastest that loads (ARCHITECTURE.md contract 4),
  * then brings what tfjs-node would have brought (`file://` save/load) and, on wasm, the
  * transposed-matmul fix, the convolution gradients and the max-pool gradient fix. Prints nothing;
  * `ready()` is what most code wants.

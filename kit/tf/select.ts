@@ -35,7 +35,7 @@ export interface BackendInfo extends LoadedBackend {
 }
 
 /**
- * DESIGN.md contract 4: the forced backend or nothing; otherwise the first of node-gpu, node, wasm, cpu
+ * ARCHITECTURE.md contract 4: the forced backend or nothing; otherwise the first of node-gpu, node, wasm, cpu
  * that loads. The loaders are parameters so the fallback logic can be tested against the errors the
  * native packages really throw, on a machine where they are not installed.
  */
