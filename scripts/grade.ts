@@ -123,7 +123,7 @@ async function main(): Promise<number> {
       const out = path.resolve(values.out ?? path.join(REPO_ROOT, 'out', 'grading', `class-${name}`));
       fs.mkdirSync(out, { recursive: true });
       const reports = await gradeClass(grader, source, { out, concurrency: jobs, progress: progressPrinter() });
-      console.log(`\nWrote ${reports.length} results files to ${path.join(out, 'results')}/, gradebook.csv and pass-rates.csv in ${out}.`);
+      console.log(`\nWrote ${reports.length} results files to ${path.join(out, 'results')}/ (reports beside them in reports/), and gradebook.csv, pass-rates.csv and summary.txt (every table) in ${out}.`);
       return 0;
     }
     const report = await grader.grade(source);
