@@ -1,0 +1,583 @@
+/**
+ * Tests for exercise 09 (gradient descent's geometry, mini-batch noise, back-propagation by hand,
+ * softmax with cross-entropy, which cross-entropy). Everything is small: the suite runs in seconds.
+ *
+ * Random checks state their false-failure rate, the probability that a CORRECT implementation,
+ * drawing its random numbers in any valid order, fails them; every such rate here is ≤ 1e-6:
+ * - binomial counts use exact binomial intervals at α = 1e-6 (split evenly when several are checked);
+ * - means and variances of mini-batch gradients (not normal) use central-limit intervals at a nominal
+ *   α = 1e-9, a thousand times below the target, as in exercise 01: the normal approximation's error
+ *   that far in the tail is a factor, not a thousand-fold;
+ * - "m = 1 raises the cost more often than m = 20" uses Hoeffding's inequality (stated at the test).
+ * Deterministic checks compare with float64 computations written here, to tolerances far above
+ * rounding (1e-9) and far below the mistakes they catch; comparisons with tfjs (float32) use 1e-4.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadFashionMnist } from '#kit/data';
+import { ArgumentError } from '#kit/errors';
+import { Rng } from '#kit/rng';
+import { binomialInterval, cltMeanInterval, cltVarianceInterval, contains, expectWithin, mean, variance } from '#kit/stats';
+import { ready, tf } from '#kit/tf';
+import { normalizedStep, signStep } from './steps.ts';
+import { gradientVarianceByBatchSize, minibatchGradient, perExampleGradients, type GradientTable, type LogisticData } from './minibatch.ts';
+import {
+  backward,
+  forward,
+  linearNetworkGradients,
+  sigmoid,
+  softmaxCrossEntropyDelta,
+  type Activation,
+  type Matrix,
+  type TwoLayerNet,
+  type Vector,
+} from './backprop.ts';
+import { binaryCrossEntropy, crossEntropyMinimum } from './cross-entropy.ts';
+
+beforeAll(async () => {
+  await ready();
+});
+
+const ALPHA = 1e-6;
+const ALPHA_CLT = 1e-9;
+const A = ALPHA.toExponential();
+const A_CLT = ALPHA_CLT.toExponential();
+
+// ---- helpers written independently of the student's code ----------------------------------------
+
+function expectClose(actual: ArrayLike<number> | number, expected: ArrayLike<number> | number, tol: number, what: string): void {
+  const a = typeof actual === 'number' ? [actual] : Array.from(actual);
+  const e = typeof expected === 'number' ? [expected] : Array.from(expected);
+  expect(a.length, `${what}: length`).toBe(e.length);
+  for (let i = 0; i < e.length; i++) {
+    const err = Math.abs(a[i]! - e[i]!);
+    expect(err, `${what}[${i}]: got ${a[i]}, expected ${e[i]} (tolerance ${tol})`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(e[i]!)));
+  }
+}
+
+const flat = (M: Matrix): number[] => M.flat();
+const sig = (z: number): number => 1 / (1 + Math.exp(-z));
+
+/** Logistic regression on two Fashion-MNIST classes, 7×7 average-pooled (49 features in [0, 1]). */
+function fashionPair(c0: number, c1: number, perClass: number, skip = 0): LogisticData {
+  const ds = loadFashionMnist('test');
+  const picked: number[] = [];
+  const seen = [0, 0];
+  for (let i = 0; i < ds.count && picked.length < 2 * perClass; i++) {
+    const k = ds.labels[i] === c0 ? 0 : ds.labels[i] === c1 ? 1 : -1;
+    if (k < 0) continue;
+    seen[k]!++;
+    if (seen[k]! > skip && seen[k]! <= skip + perClass) picked.push(i);
+  }
+  const d = 49;
+  const n = picked.length;
+  const x = new Float64Array(n * d);
+  const y = new Float64Array(n);
+  picked.forEach((idx, r) => {
+    y[r] = ds.labels[idx] === c1 ? 1 : 0;
+    for (let a = 0; a < 28; a++) {
+      for (let b = 0; b < 28; b++) x[r * d + Math.floor(a / 4) * 7 + Math.floor(b / 4)]! += ds.images[idx * 784 + a * 28 + b]! / (255 * 16);
+    }
+  });
+  return { x, y, n, d };
+}
+
+/** Mean logistic cross-entropy of (w, b) on `data` (float64, written here). */
+function logisticCost(data: LogisticData, w: ArrayLike<number>, b: number): number {
+  let s = 0;
+  for (let i = 0; i < data.n; i++) {
+    let z = b;
+    for (let j = 0; j < data.d; j++) z += w[j]! * data.x[i * data.d + j]!;
+    s += Math.log1p(Math.exp(-Math.abs(z))) + Math.max(z, 0) - data.y[i]! * z;
+  }
+  return s / data.n;
+}
+
+/** Per-example gradients written here: row i = (σ(w·xᵢ + b) − yᵢ)·(xᵢ, 1). */
+function referenceTable(data: LogisticData, w: ArrayLike<number>, b: number): GradientTable {
+  const p = data.d + 1;
+  const values = new Float64Array(data.n * p);
+  for (let i = 0; i < data.n; i++) {
+    let z = b;
+    for (let j = 0; j < data.d; j++) z += w[j]! * data.x[i * data.d + j]!;
+    const e = sig(z) - data.y[i]!;
+    for (let j = 0; j < data.d; j++) values[i * p + j] = e * data.x[i * data.d + j]!;
+    values[i * p + data.d] = e;
+  }
+  return { values, n: data.n, p };
+}
+
+const columnMeans = (t: GradientTable): Float64Array => {
+  const g = new Float64Array(t.p);
+  for (let i = 0; i < t.n; i++) for (let c = 0; c < t.p; c++) g[c]! += t.values[i * t.p + c]! / t.n;
+  return g;
+};
+
+/** `steps` full-gradient steps of size `lr` from zero: a model part-way through training. */
+function partlyTrained(data: LogisticData, steps: number, lr: number): { w: Float64Array; b: number } {
+  const w = new Float64Array(data.d);
+  let b = 0;
+  for (let s = 0; s < steps; s++) {
+    const g = columnMeans(referenceTable(data, w, b));
+    for (let j = 0; j < data.d; j++) w[j]! -= lr * g[j]!;
+    b -= lr * g[data.d]!;
+  }
+  return { w, b };
+}
+
+const dot = (u: ArrayLike<number>, v: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < u.length; i++) s += u[i]! * v[i]!;
+  return s;
+};
+
+/** Population variance σ² = (1/n)Σ(uᵢ − ū)² of the projections u·gᵢ of the table's rows. */
+function projectedPopulationVariance(t: GradientTable, u: ArrayLike<number>): number {
+  const s = Array.from({ length: t.n }, (_, i) => dot(u, t.values.subarray(i * t.p, (i + 1) * t.p)));
+  const m = mean(s);
+  return s.reduce((acc, v) => acc + (v - m) ** 2, 0) / t.n;
+}
+
+/** Total population variance (1/n)Σ‖gᵢ − ḡ‖². */
+function totalPopulationVariance(t: GradientTable): number {
+  const g = columnMeans(t);
+  let s = 0;
+  for (let i = 0; i < t.n; i++) for (let c = 0; c < t.p; c++) s += (t.values[i * t.p + c]! - g[c]!) ** 2;
+  return s / t.n;
+}
+
+/** Without replacement: Var[mean of m] = σ²/m · (n − m)/(n − 1). */
+const withoutReplacement = (sigma2: number, n: number, m: number): number => (sigma2 / m) * ((n - m) / (n - 1));
+
+const THE_NET: TwoLayerNet = { W2: [[0.15, 0.25], [0.2, 0.3]], b2: [0.35, 0.35], W3: [[0.4, 0.5], [-0.45, 0.55]], b3: [0.6, 0.6] };
+const THE_X = [0.05, 0.1];
+const THE_Y = [0.01, 0.99];
+
+/** The summed binary cross-entropy of the two-layer net, in float64 (for finite differences). */
+function netCost(net: TwoLayerNet, x: Vector, y: Vector, f: (z: number) => number): number {
+  const a2 = net.W2.map((r, j) => f(r.reduce((s, w, k) => s + w * x[k]!, net.b2[j]!)));
+  const z3 = net.W3.map((r, j) => r.reduce((s, w, k) => s + w * a2[k]!, net.b3[j]!));
+  return z3.reduce((s, z, k) => s + Math.log1p(Math.exp(-Math.abs(z))) + Math.max(z, 0) - y[k]! * z, 0);
+}
+
+const clone = (net: TwoLayerNet): TwoLayerNet => structuredClone(net);
+
+/** Central finite differences of netCost for every parameter and the input, h = 1e-6. */
+function finiteDifferences(net: TwoLayerNet, x: Vector, y: Vector, f: (z: number) => number) {
+  const h = 1e-6;
+  const d = (set: (n: TwoLayerNet, xx: Vector, v: number) => void, get: (n: TwoLayerNet, xx: Vector) => number): number => {
+    const up = clone(net);
+    const xu = [...x];
+    set(up, xu, get(net, x) + h);
+    const dn = clone(net);
+    const xd = [...x];
+    set(dn, xd, get(net, x) - h);
+    return (netCost(up, xu, y, f) - netCost(dn, xd, y, f)) / (2 * h);
+  };
+  return {
+    dW2: net.W2.map((r, j) => r.map((_, k) => d((n, _x, v) => (n.W2[j]![k] = v), (n) => n.W2[j]![k]!))),
+    db2: net.b2.map((_, j) => d((n, _x, v) => (n.b2[j] = v), (n) => n.b2[j]!)),
+    dW3: net.W3.map((r, j) => r.map((_, k) => d((n, _x, v) => (n.W3[j]![k] = v), (n) => n.W3[j]![k]!))),
+    db3: net.b3.map((_, j) => d((n, _x, v) => (n.b3[j] = v), (n) => n.b3[j]!)),
+    dx: x.map((_, k) => d((_n, xx, v) => (xx[k] = v), (_n, xx) => xx[k]!)),
+  };
+}
+
+/** tf.grad of the same cost with respect to every parameter and x (float32). */
+function tfGradients(net: TwoLayerNet, x: Vector, y: Vector, act: (t: tf.Tensor) => tf.Tensor) {
+  return tf.tidy(() => {
+    const cost = (W2: tf.Tensor, b2: tf.Tensor, W3: tf.Tensor, b3: tf.Tensor, xx: tf.Tensor): tf.Scalar => {
+      const a2 = act(tf.add(tf.matMul(W2 as tf.Tensor2D, xx as tf.Tensor2D), b2));
+      const z3 = tf.add(tf.matMul(W3 as tf.Tensor2D, a2 as tf.Tensor2D), b3);
+      const t = tf.tensor2d(y, [y.length, 1]);
+      return tf.sum(tf.sub(tf.add(tf.softplus(tf.neg(tf.abs(z3))), tf.relu(z3)), tf.mul(t, z3)));
+    };
+    const args = [
+      tf.tensor2d(net.W2),
+      tf.tensor2d(net.b2, [net.b2.length, 1]),
+      tf.tensor2d(net.W3),
+      tf.tensor2d(net.b3, [net.b3.length, 1]),
+      tf.tensor2d(x, [x.length, 1]),
+    ];
+    const g = tf.grads((...ts: tf.Tensor[]) => cost(ts[0]!, ts[1]!, ts[2]!, ts[3]!, ts[4]!))(args);
+    const [dW2, db2, dW3, db3, dx] = g.map((t) => Array.from(t.dataSync()));
+    return { dW2: dW2!, db2: db2!, dW3: dW3!, db3: db3!, dx: dx! };
+  });
+}
+
+function randomNet(sizes: [number, number, number], rng: Rng, scale = 1): TwoLayerNet {
+  const mat = (r: number, c: number): Matrix => Array.from({ length: r }, () => Array.from(rng.normals(c, 0, scale)));
+  return { W2: mat(sizes[1], sizes[0]), b2: Array.from(rng.normals(sizes[1], 0, scale)), W3: mat(sizes[2], sizes[1]), b3: Array.from(rng.normals(sizes[2], 0, scale)) };
+}
+
+function expectGradientsMatch(net: TwoLayerNet, x: Vector, y: Vector, hidden: Activation, tfAct: (t: tf.Tensor) => tf.Tensor, what: string): void {
+  const g = backward(net, x, y, hidden);
+  const fd = finiteDifferences(net, x, y, hidden.f);
+  expectClose(flat(g.dW2), flat(fd.dW2), 1e-6, `${what}: ∂C/∂W² vs finite differences`);
+  expectClose(g.db2, fd.db2, 1e-6, `${what}: ∂C/∂b² vs finite differences`);
+  expectClose(flat(g.dW3), flat(fd.dW3), 1e-6, `${what}: ∂C/∂W³ vs finite differences`);
+  expectClose(g.db3, fd.db3, 1e-6, `${what}: ∂C/∂b³ vs finite differences`);
+  expectClose(g.dx, fd.dx, 1e-6, `${what}: ∂C/∂x vs finite differences`);
+  const t = tfGradients(net, x, y, tfAct);
+  expectClose(flat(g.dW2), t.dW2, 1e-4, `${what}: ∂C/∂W² vs tf.grad`);
+  expectClose(g.db2, t.db2, 1e-4, `${what}: ∂C/∂b² vs tf.grad`);
+  expectClose(flat(g.dW3), t.dW3, 1e-4, `${what}: ∂C/∂W³ vs tf.grad`);
+  expectClose(g.db3, t.db3, 1e-4, `${what}: ∂C/∂b³ vs tf.grad`);
+  expectClose(g.dx, t.dx, 1e-4, `${what}: ∂C/∂x vs tf.grad`);
+}
+
+// ================================================================================================
+
+describe('part 1 (2 pts): the geometry of a step — normalizedStep and signStep', () => {
+  it('normalizedStep moves exactly ε, straight against the gradient, whatever the gradient\'s size', () => {
+    const rng = new Rng(1);
+    for (const [dim, eps, scale] of [[3, 0.1, 1], [10, 0.5, 1e-3], [7, 2, 1e4]] as const) {
+      const v = rng.normals(dim);
+      const g = rng.normals(dim, 0, scale);
+      const out = normalizedStep(v, g, eps);
+      expect(Object.getPrototypeOf(out)).toBe(Float64Array.prototype);
+      const step = Array.from(out, (o, i) => o - v[i]!);
+      const len = Math.hypot(...step);
+      expectClose(len, eps, 1e-9, `step length for ε = ${eps}`);
+      const cos = dot(step, g) / (len * Math.hypot(...g));
+      expectClose(cos, -1, 1e-9, 'cosine between the step and the gradient');
+    }
+    expectClose(normalizedStep([1, 2], [3, 4], 0.5), [1 - 0.3, 2 - 0.4], 1e-12, 'normalizedStep([1, 2], [3, 4], 0.5)');
+  });
+
+  it('normalizedStep does not move at a zero gradient, leaves its inputs alone, and rejects ε ≤ 0 and mismatched lengths (ArgumentError)', () => {
+    const v = Float64Array.from([1, -2, 3]);
+    const out = normalizedStep(v, [0, 0, 0], 0.1);
+    expect(Array.from(out)).toEqual([1, -2, 3]);
+    expect(out).not.toBe(v);
+    normalizedStep(v, [1, 1, 1], 0.1);
+    expect(Array.from(v)).toEqual([1, -2, 3]);
+    expect(() => normalizedStep(v, [1, 1, 1], 0)).toThrow(ArgumentError);
+    expect(() => normalizedStep(v, [1, 1, 1], -0.1)).toThrow(ArgumentError);
+    expect(() => normalizedStep(v, [1, 1], 0.1)).toThrow(ArgumentError);
+  });
+
+  it('signStep moves ε left on a rising slope, right on a falling one, not at all on a flat one, and rejects ε ≤ 0', () => {
+    expect(signStep(2, 3.7, 0.25)).toBeCloseTo(1.75, 12);
+    expect(signStep(2, 1e-9, 0.25)).toBeCloseTo(1.75, 12);
+    expect(signStep(-1, -50, 0.5)).toBeCloseTo(-0.5, 12);
+    expect(signStep(4, 0, 0.5)).toBe(4);
+    expect(() => signStep(0, 1, 0)).toThrow(ArgumentError);
+  });
+
+  it('signStep on C(v) = (v − 1)² from v = 3.05 with ε = 0.1 reaches the minimum and then zig-zags ε around it forever', () => {
+    let v = 3.05;
+    const path = [v];
+    for (let t = 0; t < 40; t++) {
+      v = signStep(v, 2 * (v - 1), 0.1);
+      path.push(v);
+    }
+    // 20 steps of 0.1 down to 1.05, then 1.05 ↔ 0.95.
+    expectClose(path[20]!, 1.05, 1e-9, 'v after 20 steps');
+    for (let t = 21; t <= 40; t++) expectClose(path[t]!, t % 2 === 1 ? 0.95 : 1.05, 1e-9, `v after ${t} steps`);
+  });
+});
+
+// ================================================================================================
+
+describe('part 2 (4 pts): mini-batch gradient noise', () => {
+  const data = fashionPair(0, 6, 100); // T-shirt/top vs shirt, 200 examples
+  const params = partlyTrained(data, 20, 1);
+  const table = referenceTable(data, params.w, params.b);
+  const full = columnMeans(table);
+
+  describe('perExampleGradients', () => {
+    it('row i is (σ(w·xᵢ + b) − yᵢ)·(xᵢ, 1), and the rows average to the finite-difference gradient of the cost', () => {
+      const t = perExampleGradients(data, { w: params.w, b: params.b });
+      expect(t.n).toBe(data.n);
+      expect(t.p).toBe(data.d + 1);
+      expect(Object.getPrototypeOf(t.values)).toBe(Float64Array.prototype);
+      expectClose(t.values, table.values, 1e-9, 'per-example gradients');
+      const h = 1e-6;
+      const w = Float64Array.from(params.w);
+      for (const j of [0, 24, 48]) {
+        w[j]! += h;
+        const up = logisticCost(data, w, params.b);
+        w[j]! -= 2 * h;
+        const dn = logisticCost(data, w, params.b);
+        w[j]! += h;
+        expectClose(columnMeans(t)[j]!, (up - dn) / (2 * h), 1e-6, `mean gradient, weight ${j}`);
+      }
+      const fdb = (logisticCost(data, params.w, params.b + h) - logisticCost(data, params.w, params.b - h)) / (2 * h);
+      expectClose(columnMeans(t)[data.d]!, fdb, 1e-6, 'mean gradient, bias');
+    });
+
+    it('rejects labels outside [0, 1] and weights that do not match the features (ArgumentError)', () => {
+      expect(perExampleGradients(data, params).n).toBe(data.n);
+      const bad = { ...data, y: Float64Array.from(data.y, (v) => (v === 1 ? 2 : v)) };
+      expect(() => perExampleGradients(bad, params)).toThrow(ArgumentError);
+      expect(() => perExampleGradients(data, { w: new Float64Array(3), b: 0 })).toThrow(ArgumentError);
+    });
+  });
+
+  describe('minibatchGradient', () => {
+    it('draws m different rows: m = n gives the full gradient exactly, and each draw is the mean of m distinct rows of an identity table', () => {
+      expectClose(minibatchGradient(table, table.n, new Rng(1)), full, 1e-12, 'minibatchGradient with m = n');
+      const n = 30;
+      const eye: GradientTable = { values: new Float64Array(n * n), n, p: n };
+      for (let i = 0; i < n; i++) eye.values[i * n + i] = 1;
+      const rng = new Rng(2);
+      for (const m of [1, 7, 30]) {
+        const g = minibatchGradient(eye, m, rng);
+        expect(Object.getPrototypeOf(g)).toBe(Float64Array.prototype);
+        const picked = Array.from(g).filter((v) => v !== 0);
+        expect(picked.length, `distinct rows in a batch of ${m}`).toBe(m);
+        for (const v of picked) expectClose(v, 1 / m, 1e-12, 'weight of a row in the batch (1/m)');
+      }
+    });
+
+    it(`every row is equally likely to be in a batch: counts over 3000 batches of m = 5 from n = 30 (binomial intervals, α = ${A} in all)`, () => {
+      const n = 30;
+      const m = 5;
+      const K = 3000;
+      const eye: GradientTable = { values: new Float64Array(n * n), n, p: n };
+      for (let i = 0; i < n; i++) eye.values[i * n + i] = 1;
+      const counts = new Float64Array(n);
+      const rng = new Rng(3);
+      for (let k = 0; k < K; k++) {
+        const g = minibatchGradient(eye, m, rng);
+        for (let i = 0; i < n; i++) if (g[i]! > 0) counts[i]!++;
+      }
+      const iv = binomialInterval(K, m / n, ALPHA / n);
+      for (let i = 0; i < n; i++) expectWithin(counts[i]!, iv, `batches that contain row ${i} (expected ${(K * m) / n})`, ALPHA / n);
+    });
+
+    it(`is unbiased, and its variance along ∇C is σ²/m·(n − m)/(n − 1) for sampling without replacement, not σ²/m (4000 batches, m = 100 of n = 200; CLT, α = ${A_CLT} each)`, () => {
+      const m = 100;
+      const K = 4000;
+      const u = full.map((g) => g / Math.hypot(...full));
+      const rng = new Rng(4);
+      const s = Float64Array.from({ length: K }, () => dot(u, minibatchGradient(table, m, rng)));
+      const target = dot(u, full);
+      expectWithin(mean(s), cltMeanInterval(s, target, ALPHA_CLT), `mean of u·ĝ (expected u·∇C = ${target})`, ALPHA_CLT);
+      const sigma2 = projectedPopulationVariance(table, u);
+      const right = withoutReplacement(sigma2, table.n, m);
+      const iv = cltVarianceInterval(s, right, ALPHA_CLT);
+      expectWithin(variance(s), iv, `variance of u·ĝ (expected σ²/m·(n − m)/(n − 1) = ${right})`, ALPHA_CLT);
+      // Power: sampling with replacement (σ²/m, twice as large) is far outside.
+      expect(contains(iv, sigma2 / m), 'the with-replacement variance σ²/m must lie outside the interval').toBe(false);
+    });
+
+    it('gives a new batch on every call and rejects m outside 1…n (ArgumentError)', () => {
+      const rng = new Rng(5);
+      const a = minibatchGradient(table, 10, rng);
+      const b = minibatchGradient(table, 10, rng);
+      expect(Array.from(a)).not.toEqual(Array.from(b));
+      expect(() => minibatchGradient(table, 0, rng)).toThrow(ArgumentError);
+      expect(() => minibatchGradient(table, table.n + 1, rng)).toThrow(ArgumentError);
+      expect(() => minibatchGradient(table, 2.5, rng)).toThrow(ArgumentError);
+    });
+
+    it('m = 1 steps raise the full cost more often than m = 20 steps (the seed\'s argument, measured; exact binomial at α = 5e-7 and Hoeffding ≤ 5e-7)', () => {
+      const eta = 0.1;
+      const c0 = logisticCost(data, params.w, params.b);
+      const raises = (g: ArrayLike<number>): boolean =>
+        logisticCost(data, Array.from(params.w, (w, j) => w - eta * g[j]!), params.b - eta * g[data.d]!) > c0;
+      // With m = 1 the batch is one row, each with probability 1/n: p₁ is known exactly.
+      let p1 = 0;
+      for (let i = 0; i < table.n; i++) if (raises(table.values.subarray(i * table.p, (i + 1) * table.p))) p1 += 1 / table.n;
+      const K = 300;
+      const rng = new Rng(6);
+      let up1 = 0;
+      let up20 = 0;
+      for (let k = 0; k < K; k++) {
+        if (raises(minibatchGradient(table, 1, rng))) up1++;
+        if (raises(minibatchGradient(table, 20, rng))) up20++;
+      }
+      expectWithin(up1, binomialInterval(K, p1, ALPHA / 2), `m = 1 steps that raise the cost (p₁ = ${p1.toFixed(3)})`, ALPHA / 2);
+      // The reference measured p₂₀ ≈ 0.35 (p₁ = 1 here). Hoeffding: P(p̂₁ − p̂₂₀ ≤ 0.2) ≤ exp(−K(Δ − 0.2)²·2/2) with
+      // Δ = p₁ − p₂₀ ≈ 0.65, i.e. ≤ exp(−300·0.2) ≈ 1e-26.
+      expect(up1 / K - up20 / K, `fraction raising the cost: m = 1 ${up1 / K}, m = 20 ${up20 / K}`).toBeGreaterThan(0.2);
+    });
+  });
+
+  describe('gradientVarianceByBatchSize', () => {
+    it(`follows σ²/m·(n − m)/(n − 1), is 0 at m = n, and rejects m outside 1…n (CLT intervals from a reference sampler, α = ${A_CLT} in all)`, () => {
+      const sizes = [1, 10, 50, 150, 200];
+      const trials = 1500;
+      const got = gradientVarianceByBatchSize(table, sizes, trials, new Rng(7));
+      expect(Object.getPrototypeOf(got)).toBe(Float64Array.prototype);
+      expect(got.length).toBe(sizes.length);
+      const sigma2 = totalPopulationVariance(table);
+      const rng = new Rng(8);
+      sizes.forEach((m, k) => {
+        const right = withoutReplacement(sigma2, table.n, m);
+        if (m === table.n) {
+          expect(got[k]!, 'at m = n the batch is the whole set: no variance').toBeLessThan(1e-20);
+          return;
+        }
+        // The spread of one ‖ĝ − ∇C‖², from 2000 batches drawn here without replacement.
+        const ref = Float64Array.from({ length: 2000 }, () => {
+          const perm = rng.permutation(table.n).subarray(0, m);
+          const g = new Float64Array(table.p);
+          for (const i of perm) for (let c = 0; c < table.p; c++) g[c]! += table.values[i * table.p + c]! / m;
+          return g.reduce((s, v, c) => s + (v - full[c]!) ** 2, 0);
+        });
+        const sd = 1.2 * Math.sqrt(variance(ref)); // 20 % margin for the estimated spread
+        const half = (6.109 * sd) / Math.sqrt(trials); // z for α = 1e-9/4
+        expectWithin(got[k]!, { lo: right - half, hi: right + half }, `mean ‖ĝ − ∇C‖² at m = ${m} (expected ${right})`, ALPHA_CLT / 4);
+        if (m >= 50) expect(Math.abs(sigma2 / m - right), `with replacement would give ${sigma2 / m} at m = ${m}`).toBeGreaterThan(half);
+      });
+      expect(() => gradientVarianceByBatchSize(table, [0], 10, new Rng(1))).toThrow(ArgumentError);
+      expect(() => gradientVarianceByBatchSize(table, [201], 10, new Rng(1))).toThrow(ArgumentError);
+    });
+  });
+});
+
+// ================================================================================================
+
+describe('part 3 (5 pts): back-propagation by hand', () => {
+  describe('forward', () => {
+    it('on the seed\'s 2-2-2 network: a³ ≈ [0.75693, 0.65936]', () => {
+      const f = forward(THE_NET, THE_X);
+      expectClose(f.z2, [0.3825, 0.39], 1e-12, 'z²');
+      expectClose(f.a2, [sig(0.3825), sig(0.39)], 1e-12, 'a²');
+      expectClose(f.a3, [0.7569319154399385, 0.6593595169501768], 1e-9, 'a³');
+      expectClose(f.z3, [1.1359317219476899, 0.6604413157765252], 1e-9, 'z³');
+    });
+
+    it('uses the hidden activation it is given on the hidden layer only (tanh on a 3-4-2 network)', () => {
+      const net = randomNet([3, 4, 2], new Rng(9));
+      const x = [0.3, -0.2, 0.9];
+      const f = forward(net, x, { name: 'tanh', f: Math.tanh, df: (z) => 1 - Math.tanh(z) ** 2 });
+      const z2 = net.W2.map((r, j) => r.reduce((s, w, k) => s + w * x[k]!, net.b2[j]!));
+      const a2 = z2.map(Math.tanh);
+      const z3 = net.W3.map((r, j) => r.reduce((s, w, k) => s + w * a2[k]!, net.b3[j]!));
+      expectClose(f.a2, a2, 1e-12, 'a² = tanh(z²)');
+      expectClose(f.a3, z3.map(sig), 1e-12, 'a³ = σ(z³)');
+    });
+  });
+
+  describe('backward', () => {
+    it('on the seed\'s network: δ³ = a³ − y ≈ [0.74693, −0.33064], δ² ≈ [0.107895, 0.046127], and the weight and bias gradients', () => {
+      const g = backward(THE_NET, THE_X, THE_Y);
+      expectClose(g.delta3, [0.74693192, -0.33064048], 1e-7, 'δ³');
+      expectClose(g.delta2, [0.107895450, 0.046127095], 1e-7, 'δ²');
+      expectClose(g.db3, g.delta3, 1e-12, '∂C/∂b³ = δ³');
+      expectClose(g.db2, g.delta2, 1e-12, '∂C/∂b² = δ²');
+      const a2 = [sig(0.3825), sig(0.39)];
+      expectClose(flat(g.dW3), [0.74693192 * a2[0]!, 0.74693192 * a2[1]!, -0.33064048 * a2[0]!, -0.33064048 * a2[1]!], 1e-7, '∂C/∂W³ = δ³(a²)ᵀ');
+      expectClose(flat(g.dW2), [0.10789545 * 0.05, 0.10789545 * 0.1, 0.046127095 * 0.05, 0.046127095 * 0.1], 1e-7, '∂C/∂W² = δ²xᵀ');
+    });
+
+    it('∂C/∂x = W²ᵀδ² ≈ [0.025410, 0.040812], not the seed\'s "δ¹" = (W²ᵀδ²) ⊙ x(1 − x) ≈ [0.0012070, 0.0036731]: the input has no activation', () => {
+      const g = backward(THE_NET, THE_X, THE_Y);
+      expectClose(g.dx, [0.025409736612850613, 0.04081199117300195], 1e-9, '∂C/∂x');
+      expect(Math.abs(g.dx[0]! - 0.00120696), 'the x(1 − x) version is the mistake this part is about').toBeGreaterThan(1e-3);
+    });
+
+    it('every gradient matches central finite differences and tf.grad on the seed\'s network and on random 3-4-2 and 5-3-4 sigmoid networks', () => {
+      const tfSig = (t: tf.Tensor): tf.Tensor => tf.sigmoid(t);
+      expectGradientsMatch(THE_NET, THE_X, THE_Y, sigmoid, tfSig, 'seed network');
+      const rng = new Rng(10);
+      for (const sizes of [[3, 4, 2], [5, 3, 4]] as [number, number, number][]) {
+        const net = randomNet(sizes, rng);
+        const x = Array.from(rng.normals(sizes[0]));
+        const y = Array.from(rng.uniforms(sizes[2]));
+        expectGradientsMatch(net, x, y, sigmoid, tfSig, `${sizes.join('-')} network`);
+      }
+    });
+
+    it('rejects mismatched shapes and targets outside [0, 1] (ArgumentError)', () => {
+      expect(backward(THE_NET, THE_X, THE_Y).dx.length).toBe(2);
+      expect(() => backward(THE_NET, [1, 2, 3], THE_Y)).toThrow(ArgumentError);
+      expect(() => backward(THE_NET, THE_X, [0.5])).toThrow(ArgumentError);
+      expect(() => backward(THE_NET, THE_X, [0.5, 1.5])).toThrow(ArgumentError);
+      expect(() => forward({ ...THE_NET, b2: [0.35] }, THE_X)).toThrow(ArgumentError);
+    });
+  });
+});
+
+// ================================================================================================
+
+describe('part 4 (2 pts): softmax with cross-entropy, and networks of identity activations', () => {
+  describe('softmaxCrossEntropyDelta', () => {
+    it('is a − y, equal to tf.grad of tf.losses.softmaxCrossEntropy on random logits, and finite at z = 1000', () => {
+      const rng = new Rng(11);
+      for (const c of [3, 10]) {
+        const z = Array.from(rng.normals(c, 0, 3));
+        const y = new Array<number>(c).fill(0);
+        y[rng.int(0, c - 1)] = 1;
+        const want = tf.tidy(() =>
+          Array.from(tf.grad((t: tf.Tensor) => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(tf.tensor2d([y]), t.reshape([1, c])))(tf.tensor1d(z)).dataSync()),
+        );
+        expectClose(softmaxCrossEntropyDelta(z, y), want, 1e-4, `δ for ${c} classes vs tf.grad`);
+        const e = z.map(Math.exp);
+        const s = e.reduce((a, b) => a + b, 0);
+        expectClose(softmaxCrossEntropyDelta(z, y), e.map((v, i) => v / s - y[i]!), 1e-12, `δ for ${c} classes = softmax(z) − y`);
+      }
+      const big = softmaxCrossEntropyDelta([1000, 0, -1000], [0, 1, 0]);
+      expect(big.every(Number.isFinite), `δ at z = [1000, 0, −1000] is [${big.join(', ')}]`).toBe(true);
+      expectClose(big, [1, -1, 0], 1e-12, 'δ at z = [1000, 0, −1000], y = e₂');
+      expect(() => softmaxCrossEntropyDelta([1, 2], [1])).toThrow(ArgumentError);
+    });
+  });
+
+  describe('linearNetworkGradients', () => {
+    it('with identity activations δˡ = (Wˡ⁺¹)ᵀ⋯(Wᴸ)ᵀ∇ₐC, ∂C/∂x = Mᵀ∇ₐC for the collapsed product M = Wᴸ⋯W¹, and it matches tf.grad (4-3-5-2)', () => {
+      const rng = new Rng(12);
+      const sizes = [4, 3, 5, 2];
+      const Ws: Matrix[] = sizes.slice(1).map((r, l) => Array.from({ length: r }, () => Array.from(rng.normals(sizes[l]!))));
+      const x = Array.from(rng.normals(4));
+      const gOut = Array.from(rng.normals(2));
+      const got = linearNetworkGradients(Ws, x, gOut);
+      const matT = (W: Matrix, v: Vector): Vector => W[0]!.map((_, k) => W.reduce((s, r, j) => s + r[k]! * v[j]!, 0));
+      expectClose(got.deltas[2]!, gOut, 1e-12, 'δᴸ = ∇ₐC');
+      expectClose(got.deltas[1]!, matT(Ws[2]!, gOut), 1e-12, 'δ² = (W³)ᵀ∇ₐC');
+      expectClose(got.deltas[0]!, matT(Ws[1]!, matT(Ws[2]!, gOut)), 1e-12, 'δ¹ = (W²)ᵀ(W³)ᵀ∇ₐC');
+      // The collapsed network: M = W³W²W¹.
+      const mul = (P: Matrix, Q: Matrix): Matrix => P.map((r) => Q[0]!.map((_, k) => r.reduce((s, v, j) => s + v * Q[j]![k]!, 0)));
+      const M = mul(Ws[2]!, mul(Ws[1]!, Ws[0]!));
+      expectClose(got.dx, matT(M, gOut), 1e-12, '∂C/∂x = Mᵀ∇ₐC');
+      const want = tf.tidy(() => {
+        const cost = (...ts: tf.Tensor[]): tf.Scalar => {
+          let a = tf.tensor2d(x, [4, 1]);
+          for (const W of ts) a = tf.matMul(W, a);
+          return tf.sum(tf.mul(a, tf.tensor2d(gOut, [2, 1])));
+        };
+        return tf.grads(cost)(Ws.map((W) => tf.tensor2d(W))).map((t) => Array.from(t.dataSync()));
+      });
+      got.dW.forEach((dW, l) => { expectClose(flat(dW), want[l]!, 1e-4, `∂C/∂W${l + 1} vs tf.grad`); });
+    });
+  });
+});
+
+// ================================================================================================
+
+describe('part 5 (2 pts): which cross-entropy', () => {
+  describe('binaryCrossEntropy', () => {
+    it('is −[y ln a + (1 − y) ln(1 − a)]: finite at the targets y = 0 and 1, where the swapped form −[a ln y + (1 − a) ln(1 − y)] is infinite', () => {
+      expectClose(binaryCrossEntropy(0.3, 0.8), -(0.3 * Math.log(0.8) + 0.7 * Math.log(0.2)), 1e-12, 'C(y = 0.3, a = 0.8)');
+      expectClose(binaryCrossEntropy(0, 0.25), -Math.log(0.75), 1e-12, 'C(y = 0, a = 0.25)');
+      expectClose(binaryCrossEntropy(1, 0.25), -Math.log(0.25), 1e-12, 'C(y = 1, a = 0.25)');
+      expect(Number.isFinite(binaryCrossEntropy(0, 0.999))).toBe(true);
+      expect(Number.isFinite(binaryCrossEntropy(1, 1e-9))).toBe(true);
+      expect(() => binaryCrossEntropy(1.2, 0.5)).toThrow(ArgumentError);
+      expect(() => binaryCrossEntropy(0.5, 1)).toThrow(ArgumentError);
+    });
+  });
+
+  describe('crossEntropyMinimum', () => {
+    it('the minimum over a is at a = y and equals the binary entropy −[y ln y + (1 − y) ln(1 − y)] (checked on a grid of 99 999 values of a)', () => {
+      const C = (y: number, a: number): number => -(y * Math.log(a) + (1 - y) * Math.log(1 - a));
+      for (const y of [0.2, 0.5, 0.9]) {
+        const got = crossEntropyMinimum(y);
+        let best = Infinity;
+        let bestA = NaN;
+        for (let k = 1; k < 100_000; k++) {
+          const c = C(y, k / 100_000);
+          if (c < best) [best, bestA] = [c, k / 100_000];
+        }
+        expectClose(got.a, bestA, 1e-5, `argmin at y = ${y}`);
+        expectClose(got.value, best, 1e-8, `minimum at y = ${y}`);
+      }
+      const atZero = crossEntropyMinimum(0);
+      expectClose([atZero.a, atZero.value], [0, 0], 1e-12, 'minimum at y = 0 (a → 0, value 0)');
+      expect(() => crossEntropyMinimum(-0.1)).toThrow(ArgumentError);
+    });
+  });
+});

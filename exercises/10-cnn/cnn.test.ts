@@ -1,0 +1,263 @@
+/**
+ * Exercise 10, part 2: the CNN's architecture, initialisation and training loop, on small data. The
+ * architecture check is exact (layer kinds, kernel shapes, parameter count from the formula in the
+ * README); the He-initialisation check is statistical, each interval with false-failure rate 1e-6; the
+ * training loop is compared with the kit's own loop on the same seeds. The accuracy threshold is in
+ * accuracy.test.ts.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadMnist } from '#kit/data';
+import { ArgumentError } from '#kit/errors';
+import { Rng } from '#kit/rng';
+import { ready, tf } from '#kit/tf';
+import { batches, selectExamples, toExamples, trainStep, type Examples } from '#kit/train';
+import { buildCnn, predictClasses, trainCnn } from './cnn.ts';
+
+/** z for a two-sided interval with false-failure rate 1e-6. */
+const Z = 4.8916;
+
+let train: Examples;
+
+beforeAll(async () => {
+  await ready();
+  train = toExamples(loadMnist('train'), { scale: 'unit' });
+});
+
+const rows = (ex: Examples, n: number, from = 0): Examples => selectExamples(ex, Int32Array.from({ length: n }, (_, i) => from + i));
+
+interface Arch {
+  inputShape: [number, number, number];
+  filters: [number, number];
+  kernelSize: number;
+  poolSize: number;
+  classes: number;
+}
+
+/** Parameters of the architecture, from the sizes alone (README, "Counting parameters"). */
+function expectedParams(a: Arch): number {
+  const [h, w, c] = a.inputShape;
+  const side = (n: number): number => Math.floor((Math.floor((n - a.kernelSize + 1) / a.poolSize) - a.kernelSize + 1) / a.poolSize);
+  const conv1 = a.kernelSize ** 2 * c * a.filters[0] + a.filters[0];
+  const conv2 = a.kernelSize ** 2 * a.filters[0] * a.filters[1] + a.filters[1];
+  const dense = side(h) * side(w) * a.filters[1] * a.classes + a.classes;
+  return conv1 + conv2 + dense;
+}
+
+/** What is wrong with `model` as the exercise's CNN for `a` (empty when nothing is). */
+function architectureProblems(model: tf.LayersModel, a: Arch): string[] {
+  const problems: string[] = [];
+  const kinds = model.layers.map((l) => l.getClassName());
+  const want = ['Reshape', 'Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense'];
+  if (JSON.stringify(kinds) !== JSON.stringify(want)) problems.push(`layers ${kinds.join(', ')}; expected ${want.join(', ')}`);
+  const convs = model.layers.filter((l) => l.getClassName() === 'Conv2D');
+  const channels = [a.inputShape[2], a.filters[0]];
+  convs.forEach((conv, i) => {
+    const cfg = conv.getConfig();
+    const shape = conv.getWeights()[0]?.shape;
+    const expected = [a.kernelSize, a.kernelSize, channels[i], a.filters[i]];
+    if (JSON.stringify(shape) !== JSON.stringify(expected)) problems.push(`convolution ${String(i + 1)} kernel ${JSON.stringify(shape)}, expected ${JSON.stringify(expected)}`);
+    if (cfg.activation !== 'relu') problems.push(`convolution ${String(i + 1)} activation ${JSON.stringify(cfg.activation)}, expected relu`);
+    if (JSON.stringify(cfg.strides) !== '[1,1]' || cfg.padding !== 'valid') problems.push(`convolution ${String(i + 1)}: strides ${JSON.stringify(cfg.strides)}, padding ${JSON.stringify(cfg.padding)}; expected 1 and 'valid'`);
+  });
+  for (const pool of model.layers.filter((l) => l.getClassName() === 'MaxPooling2D')) {
+    const cfg = pool.getConfig();
+    const p = [a.poolSize, a.poolSize];
+    if (JSON.stringify(cfg.poolSize) !== JSON.stringify(p) || JSON.stringify(cfg.strides) !== JSON.stringify(p)) {
+      problems.push(`max-pool ${JSON.stringify(cfg.poolSize)} stride ${JSON.stringify(cfg.strides)}, expected ${JSON.stringify(p)}`);
+    }
+  }
+  const dense = model.layers.at(-1);
+  if (dense?.getConfig().activation !== 'linear') problems.push(`the output layer's activation is ${JSON.stringify(dense?.getConfig().activation)}; the model must return logits`);
+  if (JSON.stringify(model.inputs[0]?.shape) !== JSON.stringify([null, a.inputShape[0] * a.inputShape[1] * a.inputShape[2]])) {
+    problems.push(`input shape ${JSON.stringify(model.inputs[0]?.shape)}: the model takes flat rows of h·w·c pixels`);
+  }
+  if (JSON.stringify(model.outputs[0]?.shape) !== JSON.stringify([null, a.classes])) problems.push(`output shape ${JSON.stringify(model.outputs[0]?.shape)}`);
+  if (model.countParams() !== expectedParams(a)) problems.push(`${String(model.countParams())} parameters, expected ${String(expectedParams(a))}`);
+  return problems;
+}
+
+const DEFAULTS: Arch = { inputShape: [28, 28, 1], filters: [16, 32], kernelSize: 3, poolSize: 2, classes: 10 };
+
+/** Kernels with their fan-in: k·k·c_in for a convolution, the input size for the dense layer. */
+function kernels(model: tf.LayersModel): { w: Float32Array; fanIn: number; name: string }[] {
+  return model.layers
+    .filter((l) => l.getClassName() === 'Conv2D' || l.getClassName() === 'Dense')
+    .map((l) => {
+      const k = l.getWeights()[0]!;
+      const fanIn = k.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+      return { w: k.dataSync() as Float32Array, fanIn, name: `${l.getClassName()} ${k.shape.join('×')}` };
+    });
+}
+
+/** The mean square of `w` is 2/fan-in (N(0, 2/n)) or 0.774 × that (tfjs's heNormal, truncated at ±2σ), at α = 1e-6. */
+function isHe(w: Float32Array, fanIn: number): { ok: boolean; ratio: number } {
+  const a = 2;
+  const phi = Math.exp(-a * a / 2) / Math.sqrt(2 * Math.PI);
+  const mass = 0.9544997361036416;
+  const m2 = 1 - (2 * a * phi) / mass;
+  const m4 = 3 - (2 * (a ** 3 + 3 * a) * phi) / mass;
+  let sq = 0;
+  let sum = 0;
+  for (const v of w) {
+    sq += v * v;
+    sum += v;
+  }
+  const n = w.length;
+  const ratio = sq / n / (2 / fanIn);
+  const exact = Math.abs(ratio - 1) <= Z * Math.sqrt(2 / n);
+  const truncated = Math.abs(ratio - m2) <= (Z * Math.sqrt(m4 - m2 * m2)) / Math.sqrt(n);
+  const centred = Math.abs(sum / n) <= Z * Math.sqrt(2 / fanIn / n);
+  return { ok: (exact || truncated) && centred, ratio };
+}
+
+describe('buildCnn', () => {
+  it('is conv → ReLU → pool → conv → ReLU → pool → dense with the default sizes: 12,810 parameters', () => {
+    const model = buildCnn({ seed: 1 });
+    expect(architectureProblems(model, DEFAULTS)).toEqual([]);
+    expect(model.countParams()).toBe(12_810);
+    model.dispose();
+  });
+
+  it('follows its options: 20×24×3 images, filters 6 and 10, 5×5 kernels, 2×2 pools, 4 classes', () => {
+    const a: Arch = { inputShape: [20, 24, 3], filters: [6, 10], kernelSize: 5, poolSize: 2, classes: 4 };
+    const model = buildCnn({ seed: 2, ...a });
+    expect(architectureProblems(model, a)).toEqual([]);
+    model.dispose();
+  });
+
+  it('He-initialises every kernel (variance 2/fan-in, fan-in k·k·c_in for a convolution; intervals at α = 1e-6) with zero biases', () => {
+    const model = buildCnn({ seed: 3, filters: [32, 64] });
+    for (const { w, fanIn, name } of kernels(model)) {
+      const { ok, ratio } = isHe(w, fanIn);
+      expect(ok, `${name}: mean square ${ratio.toFixed(3)} × 2/fan-in`).toBe(true);
+    }
+    for (const l of model.layers) {
+      const bias = l.getWeights()[1];
+      if (bias !== undefined) expect(Array.from(bias.dataSync()).every((v) => v === 0), `${l.name} bias`).toBe(true);
+    }
+    model.dispose();
+  });
+
+  it('is reproducible from its seed, with a different draw for every layer', () => {
+    const weights = (m: tf.LayersModel): number[] => m.trainableWeights.flatMap((w) => Array.from(w.read().dataSync()));
+    const opts = { inputShape: [12, 12, 4], filters: [4, 4], kernelSize: 3, poolSize: 2 } as const;
+    const [a, b, c] = [5, 5, 6].map((seed) => buildCnn({ seed, ...opts }));
+    expect(weights(a!)).toEqual(weights(b!));
+    expect(weights(a!)).not.toEqual(weights(c!));
+    const [k1, k2] = a!.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => Array.from(l.getWeights()[0]!.dataSync()));
+    expect(k1, 'the two 3×3×4×4 kernels are copies: one seed used twice').not.toEqual(k2);
+    for (const m of [a, b, c]) m!.dispose();
+  });
+
+  it('rejects options it cannot build with an ArgumentError', () => {
+    // The smallest image two 3×3 convolutions and 2×2 pools accept: 10×10 → 8 → 4 → 2 → 1.
+    const smallest = buildCnn({ seed: 1, inputShape: [10, 10, 1], filters: [2, 2] });
+    expect(smallest.outputs[0]!.shape).toEqual([null, 10]);
+    smallest.dispose();
+    expect(() => buildCnn({ seed: 1.5 })).toThrow(ArgumentError);
+    expect(() => buildCnn({ seed: 1, inputShape: [8, 8, 1], kernelSize: 5 })).toThrow(ArgumentError);
+    expect(() => buildCnn({ seed: 1, filters: [0, 8] })).toThrow(ArgumentError);
+  });
+});
+
+/** A small CNN built here, so that the training checks do not depend on buildCnn. */
+function standIn(seed: number): tf.Sequential {
+  const rng = new Rng(seed);
+  const he = (): ReturnType<typeof tf.initializers.heNormal> => tf.initializers.heNormal({ seed: rng.seed() });
+  return tf.sequential({
+    layers: [
+      tf.layers.reshape({ targetShape: [28, 28, 1], inputShape: [784] }),
+      tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: he() }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 10, kernelInitializer: he() }),
+    ],
+  });
+}
+
+const weightsOf = (m: tf.LayersModel): Float32Array[] => m.trainableWeights.map((w) => w.read().dataSync() as Float32Array);
+
+function maxDifference(a: Float32Array[], b: Float32Array[]): number {
+  let d = 0;
+  a.forEach((x, i) => {
+    for (let j = 0; j < x.length; j++) d = Math.max(d, Math.abs(x[j]! - b[i]![j]!));
+  });
+  return d;
+}
+
+describe('trainCnn', () => {
+  it("takes the same steps as the kit's loop (Adam, softmax cross-entropy, batches(train, { batchSize, seed, oneHot: 10 })) and reports the epoch's weighted mean loss", () => {
+    const data = rows(train, 500);
+    const options = { seed: 3, epochs: 2, batchSize: 64, learningRate: 4e-3 };
+    const theirs = standIn(7);
+    const history = trainCnn(theirs, data, { ...options, progress: false });
+
+    const ours = standIn(7);
+    const optimizer = tf.train.adam(options.learningRate);
+    const source = batches(data, { batchSize: options.batchSize, seed: options.seed, oneHot: 10 });
+    const losses: number[] = [];
+    for (let e = 0; e < options.epochs; e++) {
+      let sum = 0;
+      for (const batch of source) sum += trainStep(ours, optimizer, batch).loss * batch.size;
+      losses.push(sum / data.count);
+    }
+    optimizer.dispose();
+    expect(maxDifference(weightsOf(theirs), weightsOf(ours)), 'largest weight difference from the kit loop').toBeLessThan(1e-4);
+    expect(history.loss).toHaveLength(2);
+    history.loss.forEach((l, e) => {
+      expect(Math.abs(l - losses[e]!), `epoch ${String(e)} loss ${String(l)} vs ${String(losses[e])}`).toBeLessThan(1e-4);
+    });
+    expect(history.valAccuracy).toEqual([]);
+    theirs.dispose();
+    ours.dispose();
+  });
+
+  it('learns, reports the validation accuracy after every epoch, and another batch seed gives other weights', () => {
+    const data = rows(train, 1000);
+    const val = rows(train, 500, 7000);
+    const a = standIn(8);
+    const history = trainCnn(a, data, { seed: 1, epochs: 2, batchSize: 50, validation: val, progress: false });
+    expect(history.valAccuracy).toHaveLength(2);
+    let right = 0;
+    const predicted = tf.tidy(() => (a.predict(tf.tensor2d(val.x, [val.count, 784])) as tf.Tensor).argMax(-1).dataSync());
+    for (let i = 0; i < val.count; i++) if (predicted[i] === val.labels![i]) right++;
+    expect(history.valAccuracy[1]).toBeCloseTo(right / val.count, 10);
+    expect(history.valAccuracy[1]!, 'validation accuracy after 2 short epochs').toBeGreaterThan(0.6);
+    expect(history.loss[1]!).toBeLessThan(history.loss[0]!);
+    const b = standIn(8);
+    trainCnn(b, data, { seed: 2, epochs: 1, batchSize: 50, progress: false });
+    const c = standIn(8);
+    trainCnn(c, data, { seed: 1, epochs: 1, batchSize: 50, progress: false });
+    expect(maxDifference(weightsOf(b), weightsOf(c))).toBeGreaterThan(0);
+    for (const m of [a, b, c]) m.dispose();
+  });
+
+  it('rejects bad options and images of the wrong size with an ArgumentError, and leaves no tensors behind', () => {
+    const model = standIn(9);
+    const tiny = rows(train, 20);
+    trainCnn(model, tiny, { seed: 1, epochs: 1, batchSize: 10, progress: false });
+    const before = tf.memory().numTensors;
+    trainCnn(model, tiny, { seed: 1, epochs: 2, batchSize: 10, progress: false });
+    expect(tf.memory().numTensors).toBe(before);
+    for (const bad of [{ epochs: 0 }, { batchSize: 0 }, { learningRate: 0 }, { seed: 0.5 }]) {
+      expect(() => trainCnn(model, tiny, { seed: 1, epochs: 1, progress: false, ...bad }), JSON.stringify(bad)).toThrow(ArgumentError);
+    }
+    const wrong: Examples = { x: new Float32Array(4 * 100), count: 4, features: 100, labels: new Uint8Array(4) };
+    expect(() => trainCnn(model, wrong, { seed: 1, progress: false })).toThrow(ArgumentError);
+    model.dispose();
+  });
+});
+
+describe('predictClasses', () => {
+  it("is the arg-max of the logits in inference mode, in the examples' order, with no tensors left behind", () => {
+    const model = standIn(10);
+    const ex = rows(train, 2500);
+    const before = tf.memory().numTensors;
+    const predicted = predictClasses(model, ex);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Object.getPrototypeOf(predicted)).toBe(Int32Array.prototype);
+    const want = tf.tidy(() => (model.predict(tf.tensor2d(ex.x, [ex.count, 784]), { batchSize: 2500 }) as tf.Tensor).argMax(-1).dataSync());
+    expect(Array.from(predicted)).toEqual(Array.from(want));
+    model.dispose();
+  });
+});

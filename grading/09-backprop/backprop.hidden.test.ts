@@ -1,0 +1,485 @@
+/**
+ * Hidden tests for exercise 09: the public suite's parts on other shapes, seeds, classes, batch sizes
+ * and hidden activations (tanh, softplus), so that code fitted to the public numbers does not pass.
+ * Never shipped to students. Every test calls the student's function first (a stub fails at once).
+ *
+ * Random checks state their false-failure rate, the probability that a CORRECT implementation,
+ * drawing its random numbers in any valid order, fails them; every such rate here is ≤ 1e-6:
+ * - binomial counts use exact binomial intervals at α = 1e-6 (split evenly when several are checked);
+ * - means and variances of mini-batch gradients (not normal) use central-limit intervals at a nominal
+ *   α = 1e-9, a thousand times below the target, as in exercise 01: the normal approximation's error
+ *   that far in the tail is a factor, not a thousand-fold;
+ * - "m = 1 raises the cost more often than m = 20" uses Hoeffding's inequality (stated at the test).
+ * Deterministic checks compare with float64 computations written here, to tolerances far above
+ * rounding (1e-9) and far below the mistakes they catch; comparisons with tfjs (float32) use 1e-4.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadFashionMnist } from '#kit/data';
+import { ArgumentError } from '#kit/errors';
+import { Rng } from '#kit/rng';
+import { binomialInterval, cltMeanInterval, cltVarianceInterval, contains, expectWithin, mean, variance } from '#kit/stats';
+import { ready, tf } from '#kit/tf';
+import { normalizedStep, signStep } from '../../exercises/09-backprop/steps.ts';
+import { gradientVarianceByBatchSize, minibatchGradient, perExampleGradients, type GradientTable, type LogisticData } from '../../exercises/09-backprop/minibatch.ts';
+import {
+  backward,
+  forward,
+  linearNetworkGradients,
+  sigmoid,
+  softmaxCrossEntropyDelta,
+  type Activation,
+  type Matrix,
+  type TwoLayerNet,
+  type Vector,
+} from '../../exercises/09-backprop/backprop.ts';
+import { binaryCrossEntropy, crossEntropyMinimum } from '../../exercises/09-backprop/cross-entropy.ts';
+
+beforeAll(async () => {
+  await ready();
+});
+
+const ALPHA = 1e-6;
+const ALPHA_CLT = 1e-9;
+const A = ALPHA.toExponential();
+const A_CLT = ALPHA_CLT.toExponential();
+
+// ---- helpers written independently of the student's code ----------------------------------------
+
+function expectClose(actual: ArrayLike<number> | number, expected: ArrayLike<number> | number, tol: number, what: string): void {
+  const a = typeof actual === 'number' ? [actual] : Array.from(actual);
+  const e = typeof expected === 'number' ? [expected] : Array.from(expected);
+  expect(a.length, `${what}: length`).toBe(e.length);
+  for (let i = 0; i < e.length; i++) {
+    const err = Math.abs(a[i]! - e[i]!);
+    expect(err, `${what}[${i}]: got ${a[i]}, expected ${e[i]} (tolerance ${tol})`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(e[i]!)));
+  }
+}
+
+const flat = (M: Matrix): number[] => M.flat();
+const sig = (z: number): number => 1 / (1 + Math.exp(-z));
+
+/** Logistic regression on two Fashion-MNIST classes, 7×7 average-pooled (49 features in [0, 1]). */
+function fashionPair(c0: number, c1: number, perClass: number, skip = 0): LogisticData {
+  const ds = loadFashionMnist('test');
+  const picked: number[] = [];
+  const seen = [0, 0];
+  for (let i = 0; i < ds.count && picked.length < 2 * perClass; i++) {
+    const k = ds.labels[i] === c0 ? 0 : ds.labels[i] === c1 ? 1 : -1;
+    if (k < 0) continue;
+    seen[k]!++;
+    if (seen[k]! > skip && seen[k]! <= skip + perClass) picked.push(i);
+  }
+  const d = 49;
+  const n = picked.length;
+  const x = new Float64Array(n * d);
+  const y = new Float64Array(n);
+  picked.forEach((idx, r) => {
+    y[r] = ds.labels[idx] === c1 ? 1 : 0;
+    for (let a = 0; a < 28; a++) {
+      for (let b = 0; b < 28; b++) x[r * d + Math.floor(a / 4) * 7 + Math.floor(b / 4)]! += ds.images[idx * 784 + a * 28 + b]! / (255 * 16);
+    }
+  });
+  return { x, y, n, d };
+}
+
+/** Per-example gradients written here: row i = (σ(w·xᵢ + b) − yᵢ)·(xᵢ, 1). */
+function referenceTable(data: LogisticData, w: ArrayLike<number>, b: number): GradientTable {
+  const p = data.d + 1;
+  const values = new Float64Array(data.n * p);
+  for (let i = 0; i < data.n; i++) {
+    let z = b;
+    for (let j = 0; j < data.d; j++) z += w[j]! * data.x[i * data.d + j]!;
+    const e = sig(z) - data.y[i]!;
+    for (let j = 0; j < data.d; j++) values[i * p + j] = e * data.x[i * data.d + j]!;
+    values[i * p + data.d] = e;
+  }
+  return { values, n: data.n, p };
+}
+
+const columnMeans = (t: GradientTable): Float64Array => {
+  const g = new Float64Array(t.p);
+  for (let i = 0; i < t.n; i++) for (let c = 0; c < t.p; c++) g[c]! += t.values[i * t.p + c]! / t.n;
+  return g;
+};
+
+/** `steps` full-gradient steps of size `lr` from zero: a model part-way through training. */
+function partlyTrained(data: LogisticData, steps: number, lr: number): { w: Float64Array; b: number } {
+  const w = new Float64Array(data.d);
+  let b = 0;
+  for (let s = 0; s < steps; s++) {
+    const g = columnMeans(referenceTable(data, w, b));
+    for (let j = 0; j < data.d; j++) w[j]! -= lr * g[j]!;
+    b -= lr * g[data.d]!;
+  }
+  return { w, b };
+}
+
+const dot = (u: ArrayLike<number>, v: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < u.length; i++) s += u[i]! * v[i]!;
+  return s;
+};
+
+/** Population variance σ² = (1/n)Σ(uᵢ − ū)² of the projections u·gᵢ of the table's rows. */
+function projectedPopulationVariance(t: GradientTable, u: ArrayLike<number>): number {
+  const s = Array.from({ length: t.n }, (_, i) => dot(u, t.values.subarray(i * t.p, (i + 1) * t.p)));
+  const m = mean(s);
+  return s.reduce((acc, v) => acc + (v - m) ** 2, 0) / t.n;
+}
+
+/** Total population variance (1/n)Σ‖gᵢ − ḡ‖². */
+function totalPopulationVariance(t: GradientTable): number {
+  const g = columnMeans(t);
+  let s = 0;
+  for (let i = 0; i < t.n; i++) for (let c = 0; c < t.p; c++) s += (t.values[i * t.p + c]! - g[c]!) ** 2;
+  return s / t.n;
+}
+
+/** Without replacement: Var[mean of m] = σ²/m · (n − m)/(n − 1). */
+const withoutReplacement = (sigma2: number, n: number, m: number): number => (sigma2 / m) * ((n - m) / (n - 1));
+
+const THE_NET: TwoLayerNet = { W2: [[0.15, 0.25], [0.2, 0.3]], b2: [0.35, 0.35], W3: [[0.4, 0.5], [-0.45, 0.55]], b3: [0.6, 0.6] };
+
+/** The summed binary cross-entropy of the two-layer net, in float64 (for finite differences). */
+function netCost(net: TwoLayerNet, x: Vector, y: Vector, f: (z: number) => number): number {
+  const a2 = net.W2.map((r, j) => f(r.reduce((s, w, k) => s + w * x[k]!, net.b2[j]!)));
+  const z3 = net.W3.map((r, j) => r.reduce((s, w, k) => s + w * a2[k]!, net.b3[j]!));
+  return z3.reduce((s, z, k) => s + Math.log1p(Math.exp(-Math.abs(z))) + Math.max(z, 0) - y[k]! * z, 0);
+}
+
+const clone = (net: TwoLayerNet): TwoLayerNet => structuredClone(net);
+
+/** Central finite differences of netCost for every parameter and the input, h = 1e-6. */
+function finiteDifferences(net: TwoLayerNet, x: Vector, y: Vector, f: (z: number) => number) {
+  const h = 1e-6;
+  const d = (set: (n: TwoLayerNet, xx: Vector, v: number) => void, get: (n: TwoLayerNet, xx: Vector) => number): number => {
+    const up = clone(net);
+    const xu = [...x];
+    set(up, xu, get(net, x) + h);
+    const dn = clone(net);
+    const xd = [...x];
+    set(dn, xd, get(net, x) - h);
+    return (netCost(up, xu, y, f) - netCost(dn, xd, y, f)) / (2 * h);
+  };
+  return {
+    dW2: net.W2.map((r, j) => r.map((_, k) => d((n, _x, v) => (n.W2[j]![k] = v), (n) => n.W2[j]![k]!))),
+    db2: net.b2.map((_, j) => d((n, _x, v) => (n.b2[j] = v), (n) => n.b2[j]!)),
+    dW3: net.W3.map((r, j) => r.map((_, k) => d((n, _x, v) => (n.W3[j]![k] = v), (n) => n.W3[j]![k]!))),
+    db3: net.b3.map((_, j) => d((n, _x, v) => (n.b3[j] = v), (n) => n.b3[j]!)),
+    dx: x.map((_, k) => d((_n, xx, v) => (xx[k] = v), (_n, xx) => xx[k]!)),
+  };
+}
+
+/** tf.grad of the same cost with respect to every parameter and x (float32). */
+function tfGradients(net: TwoLayerNet, x: Vector, y: Vector, act: (t: tf.Tensor) => tf.Tensor) {
+  return tf.tidy(() => {
+    const cost = (W2: tf.Tensor, b2: tf.Tensor, W3: tf.Tensor, b3: tf.Tensor, xx: tf.Tensor): tf.Scalar => {
+      const a2 = act(tf.add(tf.matMul(W2 as tf.Tensor2D, xx as tf.Tensor2D), b2));
+      const z3 = tf.add(tf.matMul(W3 as tf.Tensor2D, a2 as tf.Tensor2D), b3);
+      const t = tf.tensor2d(y, [y.length, 1]);
+      return tf.sum(tf.sub(tf.add(tf.softplus(tf.neg(tf.abs(z3))), tf.relu(z3)), tf.mul(t, z3)));
+    };
+    const args = [
+      tf.tensor2d(net.W2),
+      tf.tensor2d(net.b2, [net.b2.length, 1]),
+      tf.tensor2d(net.W3),
+      tf.tensor2d(net.b3, [net.b3.length, 1]),
+      tf.tensor2d(x, [x.length, 1]),
+    ];
+    const g = tf.grads((...ts: tf.Tensor[]) => cost(ts[0]!, ts[1]!, ts[2]!, ts[3]!, ts[4]!))(args);
+    const [dW2, db2, dW3, db3, dx] = g.map((t) => Array.from(t.dataSync()));
+    return { dW2: dW2!, db2: db2!, dW3: dW3!, db3: db3!, dx: dx! };
+  });
+}
+
+function randomNet(sizes: [number, number, number], rng: Rng, scale = 1): TwoLayerNet {
+  const mat = (r: number, c: number): Matrix => Array.from({ length: r }, () => Array.from(rng.normals(c, 0, scale)));
+  return { W2: mat(sizes[1], sizes[0]), b2: Array.from(rng.normals(sizes[1], 0, scale)), W3: mat(sizes[2], sizes[1]), b3: Array.from(rng.normals(sizes[2], 0, scale)) };
+}
+
+function expectGradientsMatch(net: TwoLayerNet, x: Vector, y: Vector, hidden: Activation, tfAct: (t: tf.Tensor) => tf.Tensor, what: string): void {
+  const g = backward(net, x, y, hidden);
+  const fd = finiteDifferences(net, x, y, hidden.f);
+  expectClose(flat(g.dW2), flat(fd.dW2), 1e-6, `${what}: ∂C/∂W² vs finite differences`);
+  expectClose(g.db2, fd.db2, 1e-6, `${what}: ∂C/∂b² vs finite differences`);
+  expectClose(flat(g.dW3), flat(fd.dW3), 1e-6, `${what}: ∂C/∂W³ vs finite differences`);
+  expectClose(g.db3, fd.db3, 1e-6, `${what}: ∂C/∂b³ vs finite differences`);
+  expectClose(g.dx, fd.dx, 1e-6, `${what}: ∂C/∂x vs finite differences`);
+  const t = tfGradients(net, x, y, tfAct);
+  expectClose(flat(g.dW2), t.dW2, 1e-4, `${what}: ∂C/∂W² vs tf.grad`);
+  expectClose(g.db2, t.db2, 1e-4, `${what}: ∂C/∂b² vs tf.grad`);
+  expectClose(flat(g.dW3), t.dW3, 1e-4, `${what}: ∂C/∂W³ vs tf.grad`);
+  expectClose(g.db3, t.db3, 1e-4, `${what}: ∂C/∂b³ vs tf.grad`);
+  expectClose(g.dx, t.dx, 1e-4, `${what}: ∂C/∂x vs tf.grad`);
+}
+
+
+const tanh: Activation = { name: 'tanh', f: Math.tanh, df: (z) => 1 - Math.tanh(z) ** 2 };
+const softplus: Activation = { name: 'softplus', f: (z) => Math.log1p(Math.exp(z)), df: sig };
+const tfTanh = (t: tf.Tensor): tf.Tensor => tf.tanh(t);
+const tfSoftplus = (t: tf.Tensor): tf.Tensor => tf.softplus(t);
+const tfSig = (t: tf.Tensor): tf.Tensor => tf.sigmoid(t);
+
+// ================================================================================================
+
+describe('part 1 (2 pts): the geometry of a step — normalizedStep and signStep', () => {
+  it('normalizedStep: length ε and direction −∇C in 50 dimensions, for tiny and huge gradients and a gradient along one axis', () => {
+    const rng = new Rng(101);
+    for (const [eps, scale] of [[0.03, 1e-6], [1.7, 1e6]] as const) {
+      const v = rng.normals(50, 2, 3);
+      const g = rng.normals(50, 0, scale);
+      const out = normalizedStep(v, g, eps);
+      expect(Object.getPrototypeOf(out)).toBe(Float64Array.prototype);
+      const step = Array.from(out, (o, i) => o - v[i]!);
+      const len = Math.hypot(...step);
+      expectClose(len, eps, 1e-9, `step length for ε = ${eps}`);
+      expectClose(dot(step, g) / (len * Math.hypot(...g)), -1, 1e-9, 'cosine between the step and the gradient');
+    }
+    expectClose(normalizedStep([0, 0, 0, 0], [0, -7, 0, 0], 0.2), [0, 0.2, 0, 0], 1e-12, 'a step along one axis');
+    expectClose(normalizedStep([5], [0], 0.2), [5], 0, 'no move at a zero gradient (1-D)');
+    expect(() => normalizedStep([1, 2], [1, 2], Number.NaN)).toThrow(ArgumentError);
+  });
+
+  it('signStep on C(v) = |v + 2| from v = −0.33 with ε = 0.3 walks left to the kink and zig-zags around it', () => {
+    let v = -0.33;
+    const path = [v];
+    for (let t = 0; t < 15; t++) {
+      v = signStep(v, Math.sign(v + 2), 0.3);
+      path.push(v);
+    }
+    expectClose(path[5]!, -1.83, 1e-9, 'v after 5 steps');
+    for (let t = 6; t <= 15; t++) expectClose(path[t]!, t % 2 === 0 ? -2.13 : -1.83, 1e-9, `v after ${t} steps`);
+    expect(signStep(0.5, -1e-12, 3)).toBeCloseTo(3.5, 12);
+    expect(() => signStep(0.5, 1, -3)).toThrow(ArgumentError);
+  });
+});
+
+// ================================================================================================
+
+describe('part 2 (4 pts): mini-batch gradient noise', () => {
+  const data = fashionPair(2, 4, 60, 10); // pullover vs coat, 120 examples
+  const params = partlyTrained(data, 10, 2);
+  const table = referenceTable(data, params.w, params.b);
+  const full = columnMeans(table);
+
+  describe('perExampleGradients', () => {
+    it('matches (σ(w·xᵢ + b) − yᵢ)·(xᵢ, 1) on pullover vs coat, and on a hand-made 3-example, 2-feature set', () => {
+      const t = perExampleGradients(data, params);
+      expect(Object.getPrototypeOf(t.values)).toBe(Float64Array.prototype);
+      expectClose(t.values, table.values, 1e-9, 'per-example gradients');
+      const small: LogisticData = { x: Float64Array.from([1, 2, -1, 0, 0.5, 0.5]), y: Float64Array.from([1, 0, 0.3]), n: 3, d: 2 };
+      const w = Float64Array.from([0.4, -0.2]);
+      const s = perExampleGradients(small, { w, b: 0.1 });
+      expect([s.n, s.p]).toEqual([3, 3]);
+      expectClose(s.values, referenceTable(small, w, 0.1).values, 1e-12, 'hand-made set');
+      expect(() => perExampleGradients({ ...small, y: Float64Array.from([1, 0, -0.5]) }, { w, b: 0 })).toThrow(ArgumentError);
+    });
+  });
+
+  describe('minibatchGradient', () => {
+    it('m = n gives the full gradient; batches of an identity table of 17 rows hold m distinct rows', () => {
+      expectClose(minibatchGradient(table, table.n, new Rng(102)), full, 1e-12, 'minibatchGradient with m = n');
+      const n = 17;
+      const eye: GradientTable = { values: new Float64Array(n * n), n, p: n };
+      for (let i = 0; i < n; i++) eye.values[i * n + i] = 1;
+      const rng = new Rng(103);
+      for (const m of [2, 16, 17]) {
+        const g = minibatchGradient(eye, m, rng);
+        const picked = Array.from(g).filter((v) => v !== 0);
+        expect(picked.length, `distinct rows in a batch of ${m}`).toBe(m);
+        for (const v of picked) expectClose(v, 1 / m, 1e-12, 'weight of a row in the batch (1/m)');
+      }
+    });
+
+    it(`every row is equally likely: 4000 batches of m = 3 from n = 17 (binomial intervals, α = ${A} in all)`, () => {
+      const n = 17;
+      const m = 3;
+      const K = 4000;
+      const eye: GradientTable = { values: new Float64Array(n * n), n, p: n };
+      for (let i = 0; i < n; i++) eye.values[i * n + i] = 1;
+      const counts = new Float64Array(n);
+      const rng = new Rng(104);
+      for (let k = 0; k < K; k++) {
+        const g = minibatchGradient(eye, m, rng);
+        for (let i = 0; i < n; i++) if (g[i]! > 0) counts[i]!++;
+      }
+      const iv = binomialInterval(K, m / n, ALPHA / n);
+      for (let i = 0; i < n; i++) expectWithin(counts[i]!, iv, `batches that contain row ${i}`, ALPHA / n);
+    });
+
+    it(`unbiased, with variance σ²/m·(n − m)/(n − 1) along ∇C and along the bias axis (6000 batches, m = 40 of n = 120; CLT, α = ${A_CLT} each)`, () => {
+      const m = 40;
+      const K = 6000;
+      const rng = new Rng(105);
+      const draws = Array.from({ length: K }, () => minibatchGradient(table, m, rng));
+      const axes = [full.map((g) => g / Math.hypot(...full)), Float64Array.from({ length: table.p }, (_, c) => (c === table.p - 1 ? 1 : 0))];
+      for (const [k, u] of axes.entries()) {
+        const s = Float64Array.from(draws, (g) => dot(u, g));
+        expectWithin(mean(s), cltMeanInterval(s, dot(u, full), ALPHA_CLT), `mean along axis ${k}`, ALPHA_CLT);
+        const sigma2 = projectedPopulationVariance(table, u);
+        const iv = cltVarianceInterval(s, withoutReplacement(sigma2, table.n, m), ALPHA_CLT);
+        expectWithin(variance(s), iv, `variance along axis ${k}`, ALPHA_CLT);
+        expect(contains(iv, sigma2 / m), 'the with-replacement variance σ²/m must lie outside the interval').toBe(false);
+      }
+    });
+  });
+
+  describe('gradientVarianceByBatchSize', () => {
+    it(`follows σ²/m·(n − m)/(n − 1) at m = 2, 30, 90 and is 0 at m = n = 120 (α = ${A_CLT} in all)`, () => {
+      const sizes = [2, 30, 90, 120];
+      const trials = 1500;
+      const got = gradientVarianceByBatchSize(table, sizes, trials, new Rng(106));
+      expect(Object.getPrototypeOf(got)).toBe(Float64Array.prototype);
+      expect(got.length).toBe(sizes.length);
+      const sigma2 = totalPopulationVariance(table);
+      const rng = new Rng(107);
+      sizes.forEach((m, k) => {
+        const right = withoutReplacement(sigma2, table.n, m);
+        if (m === table.n) {
+          expect(got[k]!).toBeLessThan(1e-20);
+          return;
+        }
+        const ref = Float64Array.from({ length: 2000 }, () => {
+          const perm = rng.permutation(table.n).subarray(0, m);
+          const g = new Float64Array(table.p);
+          for (const i of perm) for (let c = 0; c < table.p; c++) g[c]! += table.values[i * table.p + c]! / m;
+          return g.reduce((s, v, c) => s + (v - full[c]!) ** 2, 0);
+        });
+        const half = (6.109 * 1.2 * Math.sqrt(variance(ref))) / Math.sqrt(trials);
+        expectWithin(got[k]!, { lo: right - half, hi: right + half }, `mean ‖ĝ − ∇C‖² at m = ${m} (expected ${right})`, ALPHA_CLT / 4);
+      });
+      expect(() => gradientVarianceByBatchSize(table, [30], 0, new Rng(1))).toThrow(ArgumentError);
+    });
+  });
+});
+
+// ================================================================================================
+
+describe('part 3 (5 pts): back-propagation by hand', () => {
+  describe('forward', () => {
+    it('a 6-5-3 network with a softplus hidden layer, and the seed network at another input', () => {
+      const net = randomNet([6, 5, 3], new Rng(108), 0.7);
+      const x = Array.from(new Rng(109).normals(6));
+      const f = forward(net, x, softplus);
+      const z2 = net.W2.map((r, j) => r.reduce((s, w, k) => s + w * x[k]!, net.b2[j]!));
+      const a2 = z2.map(softplus.f);
+      const z3 = net.W3.map((r, j) => r.reduce((s, w, k) => s + w * a2[k]!, net.b3[j]!));
+      expectClose(f.z2, z2, 1e-12, 'z²');
+      expectClose(f.a2, a2, 1e-12, 'a²');
+      expectClose(f.z3, z3, 1e-12, 'z³');
+      expectClose(f.a3, z3.map(sig), 1e-12, 'a³');
+      const g = forward(THE_NET, [1, -1]);
+      const h = [sig(0.15 - 0.25 + 0.35), sig(0.2 - 0.3 + 0.35)];
+      expectClose(g.a3, [sig(0.4 * h[0]! + 0.5 * h[1]! + 0.6), sig(-0.45 * h[0]! + 0.55 * h[1]! + 0.6)], 1e-12, 'a³ at x = [1, −1]');
+    });
+  });
+
+  describe('backward', () => {
+    it('matches finite differences and tf.grad with tanh and softplus hidden layers on 4-6-3, 7-2-5 and 1-1-1 networks', () => {
+      const rng = new Rng(110);
+      for (const [sizes, act, tfAct] of [
+        [[4, 6, 3], tanh, tfTanh],
+        [[7, 2, 5], softplus, tfSoftplus],
+        [[1, 1, 1], tanh, tfTanh],
+        [[3, 3, 3], sigmoid, tfSig],
+      ] as [[number, number, number], Activation, (t: tf.Tensor) => tf.Tensor][]) {
+        const net = randomNet(sizes, rng, 0.8);
+        const x = Array.from(rng.normals(sizes[0]));
+        const y = Array.from(rng.uniforms(sizes[2])).map((v, i) => (i === 0 ? 1 : v));
+        expectGradientsMatch(net, x, y, act, tfAct, `${sizes.join('-')} ${act.name} network`);
+      }
+    });
+
+    it('δ³ = a³ − y and ∂C/∂x = W²ᵀδ² (no x(1 − x) factor) on the seed network at another example', () => {
+      const x = [0.9, 0.4];
+      const y = [1, 0];
+      const g = backward(THE_NET, x, y);
+      const f = forward(THE_NET, x);
+      expectClose(g.delta3, f.a3.map((a, k) => a - y[k]!), 1e-12, 'δ³ = a³ − y');
+      const d2 = [0, 1].map((j) => (THE_NET.W3[0]![j]! * g.delta3[0]! + THE_NET.W3[1]![j]! * g.delta3[1]!) * f.a2[j]! * (1 - f.a2[j]!));
+      expectClose(g.delta2, d2, 1e-12, 'δ² = (W³ᵀδ³) ⊙ σ′(z²)');
+      const dx = [0, 1].map((k) => THE_NET.W2[0]![k]! * d2[0]! + THE_NET.W2[1]![k]! * d2[1]!);
+      expectClose(g.dx, dx, 1e-12, '∂C/∂x = W²ᵀδ²');
+      expect(Math.abs(g.dx[0]! - dx[0]! * 0.9 * 0.1)).toBeGreaterThan(1e-3);
+    });
+  });
+});
+
+// ================================================================================================
+
+describe('part 4 (2 pts): softmax with cross-entropy, and networks of identity activations', () => {
+  describe('softmaxCrossEntropyDelta', () => {
+    it('a − y against tf.grad for 5 and 20 classes with soft targets, and finite for all-large and all-small logits', () => {
+      const rng = new Rng(111);
+      for (const c of [5, 20]) {
+        const z = Array.from(rng.normals(c, 1, 5));
+        const raw = Array.from(rng.uniforms(c));
+        const total = raw.reduce((a, b) => a + b, 0);
+        const y = raw.map((v) => v / total);
+        const want = tf.tidy(() =>
+          Array.from(tf.grad((t: tf.Tensor) => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(tf.tensor2d([y]), t.reshape([1, c])))(tf.tensor1d(z)).dataSync()),
+        );
+        expectClose(softmaxCrossEntropyDelta(z, y), want, 1e-4, `δ for ${c} classes vs tf.grad`);
+      }
+      expectClose(softmaxCrossEntropyDelta([1000, 1000, 1000, 1000], [0, 0, 1, 0]), [0.25, 0.25, -0.75, 0.25], 1e-12, 'z = 1000 everywhere');
+      expectClose(softmaxCrossEntropyDelta([-1000, -1001], [1, 0]), [sig(1) - 1, 1 - sig(1)], 1e-12, 'z = [−1000, −1001]');
+    });
+  });
+
+  describe('linearNetworkGradients', () => {
+    it('back-propagation equals the product form on a 6-2-4 network and on a single layer, and matches tf.grad', () => {
+      const rng = new Rng(112);
+      const matT = (W: Matrix, v: Vector): Vector => W[0]!.map((_, k) => W.reduce((s, r, j) => s + r[k]! * v[j]!, 0));
+      const single = [[1, 2, 3], [4, 5, 6]];
+      const one = linearNetworkGradients([single], [1, 0, -1], [2, -1]);
+      expectClose(one.deltas[0]!, [2, -1], 1e-12, 'δ of a single layer');
+      expectClose(one.dx, matT(single, [2, -1]), 1e-12, '∂C/∂x of a single layer');
+      expectClose(flat(one.dW[0]!), [2, 0, -2, -1, 0, 1], 1e-12, '∂C/∂W of a single layer = δxᵀ');
+      const sizes = [6, 2, 4];
+      const Ws: Matrix[] = sizes.slice(1).map((r, l) => Array.from({ length: r }, () => Array.from(rng.normals(sizes[l]!))));
+      const x = Array.from(rng.normals(6));
+      const gOut = Array.from(rng.normals(4));
+      const got = linearNetworkGradients(Ws, x, gOut);
+      expectClose(got.deltas[0]!, matT(Ws[1]!, gOut), 1e-12, 'δ¹ = (W²)ᵀ∇ₐC');
+      expectClose(got.dx, matT(Ws[0]!, matT(Ws[1]!, gOut)), 1e-12, '∂C/∂x');
+      const want = tf.tidy(() => {
+        const cost = (...ts: tf.Tensor[]): tf.Scalar => {
+          let a = tf.tensor2d(x, [6, 1]);
+          for (const W of ts) a = tf.matMul(W, a);
+          return tf.sum(tf.mul(a, tf.tensor2d(gOut, [4, 1])));
+        };
+        return tf.grads(cost)(Ws.map((W) => tf.tensor2d(W))).map((t) => Array.from(t.dataSync()));
+      });
+      got.dW.forEach((dW, l) => { expectClose(flat(dW), want[l]!, 1e-4, `∂C/∂W${l + 1} vs tf.grad`); });
+      expect(() => linearNetworkGradients(Ws, x, [1, 2])).toThrow(ArgumentError);
+    });
+  });
+});
+
+// ================================================================================================
+
+describe('part 5 (2 pts): which cross-entropy', () => {
+  describe('binaryCrossEntropy', () => {
+    it('the form −[y ln a + (1 − y) ln(1 − a)] at other points, finite at y ∈ {0, 1} near a ∈ {0, 1}', () => {
+      for (const [y, a] of [[0.05, 0.6], [0.7, 0.01], [1, 0.999], [0, 1e-6]] as const) {
+        const want = -((y === 0 ? 0 : y * Math.log(a)) + (y === 1 ? 0 : (1 - y) * Math.log(1 - a)));
+        expectClose(binaryCrossEntropy(y, a), want, 1e-12, `C(y = ${y}, a = ${a})`);
+      }
+      expect(() => binaryCrossEntropy(0.5, 0)).toThrow(ArgumentError);
+    });
+  });
+
+  describe('crossEntropyMinimum', () => {
+    it('a = y and the binary entropy at y = 0.05, 0.37, 0.999 and 1', () => {
+      for (const y of [0.05, 0.37, 0.999]) {
+        const got = crossEntropyMinimum(y);
+        expectClose(got.a, y, 1e-12, `argmin at y = ${y}`);
+        expectClose(got.value, -(y * Math.log(y) + (1 - y) * Math.log(1 - y)), 1e-12, `minimum at y = ${y}`);
+        const nearby = Math.min(0.9999, y + 0.01);
+        expect(got.value).toBeLessThan(-(y * Math.log(nearby) + (1 - y) * Math.log(1 - nearby)));
+      }
+      const atOne = crossEntropyMinimum(1);
+      expectClose([atOne.a, atOne.value], [1, 0], 1e-12, 'minimum at y = 1');
+    });
+  });
+});
