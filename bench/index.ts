@@ -6,7 +6,7 @@
  * where a training step's time goes, and the bonus network's margin over several seeds.
  * The benches of other exercises run as their own scripts, each in a fresh process (so one's memory
  * never inflates another's peak): autoencoders (05–07), landscape (08), figures (`#kit/figures`).
- * Sections: matmul, epoch, cnn, time-to-87, bonus, autoencoders, landscape, figures (comma-separated after
+ * Sections: matmul, epoch, cnn, time-to-87, bonus, autoencoders, landscape, figures, cnn-vs-torch (comma-separated after
  * --only; all but bonus by default). Not part of the tests: timings depend on the machine and on
  * whatever else runs on it.
  */
@@ -32,6 +32,7 @@ const SCRIPTS = {
   autoencoders: { file: 'autoencoders.ts', quickArgs: ['--quick'] },
   landscape: { file: 'landscape.ts', quickArgs: [] },
   figures: { file: 'figures.ts', quickArgs: ['--quick'] },
+  'cnn-vs-torch': { file: 'cnn-vs-torch.ts', quickArgs: [] },
 } as const;
 const SECTIONS = ['matmul', 'epoch', 'cnn', 'time-to-87', 'bonus', ...(Object.keys(SCRIPTS) as (keyof typeof SCRIPTS)[])] as const;
 type Section = (typeof SECTIONS)[number];

@@ -44,18 +44,30 @@ function ownPredictions(m: tf.LayersModel, ex: Examples): Int32Array {
   return out;
 }
 
+/** Why the threshold run did not finish (an unimplemented function, most often): the later tests say the same. */
+let failure: Error | undefined;
+
 const trained = (): tf.LayersModel => {
-  if (model === undefined) throw new Error('the threshold run did not finish (see the test before this one)');
-  return model;
+  if (model !== undefined) return model;
+  // Rethrown as it was, so a NotImplemented stays the one to-do line it is everywhere else.
+  if (failure !== undefined) throw failure;
+  throw new Error('the threshold run did not finish (see the test before this one)');
 };
 
 describe('accuracy: the trained CNN', () => {
   it(`reaches ≥ ${String(100 * MIN_ACCURACY)} % on the held-out test digits after ${String(RUN.epochs)} epochs (batch ${String(RUN.batchSize)}, Adam ${String(RUN.learningRate)}, seed ${String(RUN.seed)})`, () => {
     const all = toExamples(trainSet, { scale: 'unit' });
     const train = all.count > MAX_TRAIN ? selectExamples(all, Int32Array.from({ length: MAX_TRAIN }, (_, i) => i)) : all;
-    const m = buildCnn({ seed: RUN.seed });
+    let m: tf.LayersModel;
+    let history: ReturnType<typeof trainCnn>;
     const t0 = performance.now();
-    const history = trainCnn(m, train, { ...RUN, progress: false });
+    try {
+      m = buildCnn({ seed: RUN.seed });
+      history = trainCnn(m, train, { ...RUN, progress: false });
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+      throw failure;
+    }
     const seconds = (performance.now() - t0) / 1000;
     predicted = ownPredictions(m, test);
     let right = 0;
