@@ -11,7 +11,7 @@ import path from 'node:path';
 import { KitError } from '#kit/errors';
 import { discoverExercises } from './exercises.ts';
 import { importsOf } from './policy.ts';
-import type { PointsTable } from '../../scripts/progress-points.ts';
+import type { PointsTable } from '#kit/points';
 
 export interface PlannedFile {
   /** Path inside the destination, with `/`. */
@@ -54,9 +54,9 @@ export function stripOmitted(markdown: string): string {
 /** In a Gradescope package made with `--only`: the exercises it grades (run_autograder passes them as --only). */
 export const GRADESCOPE_ONLY_FILE = 'grading/gradescope/only';
 
-export const INSTRUCTOR_SCRIPTS = new Set(['verify', 'build:exercises', 'bench', 'grade', 'package:gradescope', 'release']);
+export const INSTRUCTOR_SCRIPTS = new Set(['verify', 'build:exercises', 'new-exercise', 'bench', 'grade', 'package:gradescope', 'release']);
 /** What `npm run progress` and `hint` need besides themselves. */
-const STUDENT_SCRIPT_FILES = ['scripts/progress-points.ts', 'scripts/vitest-json.ts'];
+const STUDENT_SCRIPT_FILES = ['scripts/vitest-json.ts'];
 
 /**
  * The release's scripts: every script of package.json but the instructor's, as long as what it runs

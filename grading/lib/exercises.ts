@@ -34,6 +34,9 @@ export interface Exercise {
   rubricProblem?: string;
 }
 
+/** How a missing rubric is told from an invalid one (a new exercise may not have one yet). */
+const NO_RUBRIC_YET = 'does not exist yet';
+
 const TEST_FILE = /\.(test|spec)\.ts$/;
 
 const inFixtures = (p: string): boolean => p.split('/').includes('fixtures');
@@ -71,7 +74,7 @@ export function discoverExercises(root = REPO_ROOT): Exercise[] {
       hiddenSupport: hidden.filter((f) => !TEST_FILE.test(f) && !f.endsWith('/rubric.json')),
     };
     if (!fs.existsSync(rubricFile)) {
-      exercise.rubricProblem = `grading/${id}/rubric.json does not exist yet`;
+      exercise.rubricProblem = `grading/${id}/rubric.json ${NO_RUBRIC_YET}`;
     } else {
       try {
         exercise.rubric = loadRubric(rubricFile);
@@ -87,3 +90,19 @@ export function discoverExercises(root = REPO_ROOT): Exercise[] {
   });
 }
 
+
+/**
+ * The exercises a session grades: those `only` names (all by default) that have a rubric. One without
+ * a rubric yet is skipped with the reason; an invalid rubric, or an unknown id in `only`, is an error.
+ */
+export function selectGradable(all: readonly Exercise[], only: readonly string[] | undefined): { gradable: Exercise[]; skipped: Array<{ id: string; why: string }> } {
+  if (only !== undefined) {
+    const unknown = only.filter((id) => !all.some((e) => e.id === id));
+    if (unknown.length > 0) throw new KitError(`Unknown exercise(s): ${unknown.join(', ')}. The kit has: ${all.map((e) => e.id).join(', ')}.`);
+  }
+  const wanted = only === undefined ? [...all] : all.filter((e) => only.includes(e.id));
+  const skipped = wanted.filter((e) => e.rubric === undefined).map((e) => ({ id: e.id, why: e.rubricProblem ?? 'no rubric' }));
+  const invalid = skipped.filter((s) => !s.why.endsWith(NO_RUBRIC_YET));
+  if (invalid.length > 0) throw new KitError(invalid.map((s) => s.why).join('\n\n'));
+  return { gradable: wanted.filter((e) => e.rubric !== undefined), skipped };
+}

@@ -79,8 +79,11 @@ export interface SubmissionReport {
   exercises: ExerciseReport[];
   /** Stub files taken from the submission, and where they were found. */
   used: Array<{ file: string; from: string }>;
+  /** What was not read and is worth a look (not the kit's own files); the first of them, and how many. */
   ignored: Ignored[];
   ignoredCount: number;
+  /** Files of a whole clone that are the kit's own (tests, READMEs, node_modules/ …): not read, as expected. */
+  kitFiles?: number;
   problems: string[];
   sandbox: string[];
   seconds: number;

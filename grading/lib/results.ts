@@ -72,10 +72,17 @@ export function renderTable(report: SubmissionReport, options: { width?: number 
     lines.push('', 'About the submission:');
     for (const p of r.problems) lines.push(`  ${shorten(p, 400)}`);
   }
+  // A whole clone is the documented way to hand in: its other files are fine and only counted; what
+  // is listed is what may be a mistake (a file the kit does not have, a near miss of an exercise file).
+  const kitFiles = r.kitFiles ?? 0;
+  if (kitFiles > 0) {
+    lines.push('', `Took the ${r.used.length} exercise file(s) you edit from your clone of the kit; its other ${kitFiles} file(s) (tests, READMEs, the kit itself) are not read, as expected.`);
+  }
   if (r.ignoredCount > 0) {
     const shown = r.ignored.slice(0, 8).map((i) => shorten(`${i.path} (${i.why})`, 200)).join(', ');
     const more = r.ignoredCount > 8 ? `, and ${r.ignoredCount - 8} more` : '';
-    lines.push('', `Ignored (only the exercise files you edit are graded): ${shown}${more}.`);
+    const what = kitFiles > 0 ? 'Not part of the kit, so not graded' : 'Not graded (only the .ts files you edit in exercises/NN-name/ are)';
+    lines.push('', `${what}: ${shown}${more}.`);
   }
   // Which sandbox level graded it (the first of the grader's notes names it; see grading/README.md).
   const level = /^sandbox: (\w+)/.exec(r.sandbox[0] ?? '')?.[1];
@@ -114,9 +121,11 @@ function failures(e: ExerciseReport, item: ItemResult, hidden: boolean): string 
 
 /**
  * Gradescope's results.json. Each rubric item becomes a visible entry for its public tests and an
- * `after_published` entry for its hidden tests; the item's points are split between them in
- * proportion to their test counts, so the two entries add up to the item's score. Bonus entries
- * have max_score 0 (Gradescope shows them as extra credit).
+ * `after_published` entry for its hidden tests, and the points shown follow the item's rule: a partial
+ * item's points are shared by its tests, so each entry carries its tests' share; an all-or-nothing
+ * item's points are not split (a 2-point item is not 1.4286 + 0.5714: no test is worth a share of
+ * it), so its first entry carries them all and the hidden one none. The entries add up to the item's
+ * score either way. Bonus entries have max_score 0 (Gradescope shows them as extra credit).
  */
 export function gradescopeResults(report: SubmissionReport): GradescopeResults {
   const r = cleanStrings(report);
@@ -125,21 +134,24 @@ export function gradescopeResults(report: SubmissionReport): GradescopeResults {
     for (const item of e.items) {
       const hiddenMatched = item.matched - item.publicMatched;
       const hiddenPassed = item.passed - item.publicPassed;
-      const full = item.earned === item.points;
       const share = (n: number): number => (item.matched === 0 ? 0 : (item.points * n) / item.matched);
-      const scoreOf = (passed: number, matched: number): number =>
-        e.status === 'tampered' ? 0 : item.partial ? share(passed) : full ? share(matched) : 0;
       const name = `${e.id} › ${item.title}${item.bonus ? ' (bonus)' : ''}`;
       const parts: Array<[boolean, number, number]> = [[false, item.publicPassed, item.publicMatched], [true, hiddenPassed, hiddenMatched]];
-      for (const [hidden, passed, matched] of parts) {
-        if (matched === 0) continue;
-        const score = roundScore(scoreOf(passed, matched));
+      const present = parts.filter(([, , matched]) => matched > 0);
+      for (const [hidden, passed, matched] of present) {
+        // All or nothing: the whole item on its first entry (the public one when there is one).
+        const carries = item.partial || present[0]![0] === hidden;
+        const possible = item.partial ? share(matched) : carries ? item.points : 0;
+        const earned = e.status === 'tampered' ? 0 : item.partial ? share(passed) : carries ? item.earned : 0;
+        const rule = !item.partial && present.length > 1 && !hidden
+          ? `\nAll or nothing: the item's ${fmt(item.points)} point(s) also need its ${hiddenMatched} hidden test(s), whose results show once the grades are published.`
+          : '';
         tests.push({
           name: hidden ? `${name} — hidden tests` : name,
-          score,
-          max_score: item.bonus ? 0 : roundScore(share(matched)),
+          score: roundScore(earned),
+          max_score: item.bonus ? 0 : roundScore(possible),
           status: passed === matched && e.status !== 'tampered' ? 'passed' : 'failed',
-          output: `${passed} of ${matched} ${hidden ? 'hidden ' : ''}tests passed.\n${failures(e, item, hidden)}`,
+          output: `${passed} of ${matched} ${hidden ? 'hidden ' : ''}tests passed.${rule}\n${failures(e, item, hidden)}`,
           visibility: hidden ? 'after_published' : 'visible',
         });
       }

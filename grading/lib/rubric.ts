@@ -4,20 +4,15 @@
  */
 import fs from 'node:fs';
 import { KitError } from '#kit/errors';
+import { matchesPattern, TITLE_SEPARATOR, type PointsItem } from '#kit/points';
 
-/** Separator between the describe names and the test name in a title path. */
-export const TITLE_SEPARATOR = ' › ';
+// The matching and scoring rules live in kit/ (npm run progress applies them too); the grader's modules
+// take them from here.
+export { itemScore, matchesPattern, roundScore, TITLE_SEPARATOR } from '#kit/points';
 
-export interface RubricItem {
+/** An item of the rubric: the public part (#kit/points) and the id reports and Gradescope use. */
+export interface RubricItem extends PointsItem {
   id: string;
-  title: string;
-  points: number;
-  /** Kept apart from the regular points (the homework's bonus questions). */
-  bonus: boolean;
-  /** points × passed / matched instead of all-or-nothing. */
-  partial: boolean;
-  /** Title-path prefixes; see `matchesPattern`. */
-  tests: string[];
 }
 
 export interface Rubric {
@@ -66,7 +61,11 @@ export function parseRubric(data: unknown, file: string): Rubric {
     }
     return { id, title: itemTitle, points, bonus: bonus === true, partial: partial === true, tests: tests as string[] };
   });
-  return { exercise, title, items: parsed, ...(timeLimit === undefined ? {} : { timeLimit: timeLimit }) };
+  return {
+    exercise, title, items: parsed,
+    ...(timeLimit === undefined ? {} : { timeLimit }),
+    ...(testTimeLimit === undefined ? {} : { testTimeLimit }),
+  };
 }
 
 export function loadRubric(file: string): Rubric {
@@ -77,19 +76,6 @@ export function loadRubric(file: string): Rubric {
     throw new KitError(`${file} could not be read as JSON: ${(err as Error).message}. Fix the file (it is the exercise's rubric).`);
   }
   return parseRubric(data, file);
-}
-
-/**
- * Does `pattern` name the test whose title path (describe names, then the test name) is `title`?
- * The pattern is split on " › " like the title; each of its segments must be a prefix of the title's
- * segment at the same place. So "part 2" matches everything in `describe('part 2 (4 pts): …')`, and
- * "part 2 › heNormal" everything in a nested `describe('heNormal')` there. A pattern without " › " is
- * a plain prefix of the first segment — the kit's original format, unchanged.
- */
-export function matchesPattern(pattern: string, title: readonly string[]): boolean {
-  const parts = pattern.split(TITLE_SEPARATOR);
-  if (parts.length > title.length) return false;
-  return parts.every((p, i) => title[i]!.startsWith(p));
 }
 
 export function itemMatches(item: RubricItem, title: readonly string[]): boolean {
@@ -131,16 +117,4 @@ export function totals(rubric: Rubric): { points: number; bonus: number } {
     else points += i.points;
   }
   return { points, bonus };
-}
-
-/** Score of one item: all-or-nothing, or proportional when partial. */
-export function itemScore(item: RubricItem, passed: number, matched: number): number {
-  if (matched === 0) return 0;
-  if (item.partial) return roundScore((item.points * passed) / matched);
-  return passed === matched ? item.points : 0;
-}
-
-/** Scores are reported to 4 decimals so that 2/3 · 3 is 2, not 2.0000000000000004. */
-export function roundScore(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
 }

@@ -24,6 +24,7 @@ const MAX_ENTRIES = 20_000;
 /** Folders not descended into (counted as one ignored entry each). */
 const SKIPPED_DIRS = new Set(['node_modules', '.git']);
 const MAX_LISTED = 50;
+const FOLDER_NOT_READ = 'folder not read';
 
 export interface Ignored {
   path: string;
@@ -38,9 +39,14 @@ export interface Submission {
   kind: 'folder' | 'zip';
   /** Stub path (`exercises/NN/x.ts`) → the text found for it, and where it was found. */
   files: Map<string, { from: string; text: string }>;
-  /** The first ignored entries, for the report. */
+  /** The first ignored entries that are not the kit's own files, for the report. */
   ignored: Ignored[];
   ignoredCount: number;
+  /**
+   * Files of a whole clone that are the kit's own (its tests, READMEs, kit/, node_modules/ …): not read,
+   * as expected — submitting the whole clone is the documented way — so counted, not listed.
+   */
+  kitFiles: number;
   /** Things a person should know: a whitelisted file that was refused, and why. */
   problems: string[];
   /** Stub files found but refused (too big, a link, not UTF-8, unreadable): graded as the untouched stub. */
@@ -102,7 +108,7 @@ function walkFolder(root: string): { entries: Entry[]; skipped: Ignored[]; trunc
       const raw = Buffer.concat([dir.raw, Buffer.from('/'), d.name]);
       const bad = dir.bad || !isUtf8(d.name);
       if (d.isDirectory()) {
-        if (SKIPPED_DIRS.has(name)) skipped.push({ path: `${p}/`, why: 'folder not read' });
+        if (SKIPPED_DIRS.has(name)) skipped.push({ path: `${p}/`, why: FOLDER_NOT_READ });
         else stack.push({ shown: p, raw, bad });
         continue;
       }
@@ -205,8 +211,44 @@ function fmtBytes(n: number): string {
   return `${n} B`;
 }
 
+/**
+ * Where the clone of the kit starts inside the submission, judging by where its stub files were found
+ * (`alice/exercises/01-he-init/he-init.ts` → `alice/`; a folder laid out like exercises/ counts as the
+ * clone's `exercises/`): each prefix with what to put before the rest of a path to make it kit-relative.
+ */
+function cloneRoots(chosen: ReadonlyMap<string, { entry: Entry; rank: number }>): Array<{ prefix: string; as: string }> {
+  const roots = new Map<string, string>();
+  for (const [stub, { entry, rank }] of chosen) {
+    if (rank <= 1) roots.set(entry.path.slice(0, entry.path.length - stub.length), '');
+    else if (rank <= 3) roots.set(entry.path.slice(0, entry.path.length - (stub.length - 'exercises/'.length)), 'exercises/');
+  }
+  // The longest prefix first: a path is judged against the innermost clone that holds it.
+  return [...roots].map(([prefix, as]) => ({ prefix, as })).sort((a, b) => b.prefix.length - a.prefix.length);
+}
+
+/**
+ * Which kit-relative paths are the kit's own files, judged against the kit at `root`: a file of an
+ * exercise folder that the kit has (a test, a README, hints), any other folder or top-level file of
+ * the kit, and what npm, git, the kit's commands and the student release leave in a clone.
+ */
+export function kitFilesOf(root: string): (rel: string) => boolean {
+  const LEFT_IN_A_CLONE = new Set(['node_modules', '.git', 'out', 'exercises/points.json']);
+  return (rel) => {
+    const clean = rel.replace(/\/$/, '');
+    const top = clean.split('/')[0]!;
+    if (LEFT_IN_A_CLONE.has(top) || LEFT_IN_A_CLONE.has(clean)) return true;
+    if (top === 'exercises') return fs.existsSync(path.join(root, clean));
+    return top !== '' && fs.existsSync(path.join(root, top));
+  };
+}
+
+export interface LoadOptions {
+  /** Is this kit-relative path one of the kit's own files (see `kitFilesOf`)? By default nothing is. */
+  isKitFile?: (rel: string) => boolean;
+}
+
 /** Opens `source` and picks out the stub files named by `stubs`. */
-export function loadSubmission(source: string, stubs: readonly StubFile[]): Submission {
+export function loadSubmission(source: string, stubs: readonly StubFile[], options: LoadOptions = {}): Submission {
   if (!fs.existsSync(source)) {
     throw new SubmissionError(`The submission ${source} does not exist. Give a folder (a clone of the kit, or a folder laid out like exercises/) or a .zip of one.`);
   }
@@ -215,10 +257,21 @@ export function loadSubmission(source: string, stubs: readonly StubFile[]): Subm
   if (kind === 'zip' && !/\.zip$/i.test(source)) {
     throw new SubmissionError(`The submission ${source} is a file but not a .zip. Give a folder or a .zip archive of one.`);
   }
-  const sub: Submission = { name: submissionName(source), source, kind, files: new Map(), ignored: [], ignoredCount: 0, problems: [], refused: [] };
+  const sub: Submission = { name: submissionName(source), source, kind, files: new Map(), ignored: [], ignoredCount: 0, kitFiles: 0, problems: [], refused: [] };
   let entries: Entry[];
   let close = (): void => undefined;
-  const ignore = (p: string, why: string, expected?: string): void => {
+  let roots: Array<{ prefix: string; as: string }> = [];
+  const isKitFile = (p: string): boolean => {
+    if (options.isKitFile === undefined) return false;
+    const root = roots.find((r) => p.startsWith(r.prefix));
+    return root !== undefined && options.isKitFile(root.as + p.slice(root.prefix.length));
+  };
+  /** `worthALook`: a link, an unsafe or unreadable name, a near miss of a stub path — listed wherever it sits. */
+  const ignore = (p: string, why: string, worthALook: boolean, expected?: string): void => {
+    if (!worthALook && isKitFile(p)) {
+      sub.kitFiles++;
+      return;
+    }
     sub.ignoredCount++;
     if (sub.ignored.length < MAX_LISTED) sub.ignored.push({ path: p, why, ...(expected === undefined ? {} : { expected }) });
   };
@@ -226,10 +279,11 @@ export function loadSubmission(source: string, stubs: readonly StubFile[]): Subm
     sub.problems.push(why);
     sub.refused.push({ stub, why });
   };
+  let skipped: Ignored[] = [];
   if (kind === 'folder') {
     const walked = walkFolder(source);
     entries = walked.entries;
-    for (const s of walked.skipped) ignore(s.path, s.why);
+    skipped = walked.skipped;
     if (walked.truncated > 0) {
       sub.ignoredCount += walked.truncated;
       sub.problems.push(`the submission has more than ${MAX_ENTRIES} files; ${walked.truncated} were not looked at`);
@@ -279,6 +333,8 @@ export function loadSubmission(source: string, stubs: readonly StubFile[]): Subm
       }
       sub.files.set(stubPath, { from: entry.path, text: bytes.toString('utf8') });
     }
+    roots = cloneRoots(chosen);
+    for (const k of skipped) ignore(k.path, k.why, k.why !== FOLDER_NOT_READ);
     // Hints point only at stub files the submission lacks: a second copy of a file it has is just ignored.
     const missing = stubs.filter((s) => !chosen.has(s.path));
     for (const e of entries) {
@@ -292,7 +348,7 @@ export function loadSubmission(source: string, stubs: readonly StubFile[]): Subm
           : e.badName === true ? `its name is not valid UTF-8 (${fmtBytes(e.size)}): rename it`
             : expected !== undefined ? `not at an exercise file's path (${fmtBytes(e.size)}): did you mean ${expected}?`
               : `not a stub file (${fmtBytes(e.size)})`;
-      ignore(e.path, why, expected);
+      ignore(e.path, why, e.unsafe === true || e.type === 'symlink' || e.badName === true || expected !== undefined, expected);
     }
   } finally {
     close();
@@ -313,6 +369,7 @@ export function nothingFound(sub: Submission, expected: readonly StubFile[]): st
     .filter((i) => i.expected !== undefined && paths.includes(i.expected))
     .slice(0, 3)
     .map((i) => `; ${i.path} is not graded: did you mean ${i.expected!}?`);
-  const found = sub.ignoredCount === 0 ? 'the submission holds no files' : `the submission holds ${sub.ignoredCount} other file(s)`;
+  const others = sub.ignoredCount + sub.kitFiles;
+  const found = others === 0 ? 'the submission holds no files' : `the submission holds ${others} other file(s)`;
   return `no exercise file found — expected paths like ${paths.slice(0, 2).join(', ')} (${found})${hints.join('')}`;
 }

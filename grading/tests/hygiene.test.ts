@@ -13,11 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '#kit/errors';
 import { gradeClass } from '../lib/batch.ts';
 import { discoverExercises } from '../lib/exercises.ts';
-import { buildWorkspace, Grader } from '../lib/grade.ts';
+import { Grader } from '../lib/grade.ts';
 import { checkPolicy, type PolicyContext } from '../lib/policy.ts';
 import type { ExerciseReport, SubmissionReport } from '../lib/report.ts';
 import { classroomResults, failedResults, GRADER_FAILED, gradebook, gradescopeResults, passRates, renderTable, writeJson } from '../lib/results.ts';
 import { cleanText, printableName } from '../lib/sanitize.ts';
+import { buildWorkspace } from '../lib/workspace.ts';
 import { loadSubmission, MAX_STUB_BYTES, nothingFound } from '../lib/submission.ts';
 import { checkSubmission, TypecheckPool } from '../lib/typecheck.ts';
 

@@ -124,14 +124,18 @@ describe('outputs', () => {
     ignoredCount: 0, problems: [], sandbox: [], seconds: 12.6,
   };
 
-  it('Gradescope results.json: exactly the fields Gradescope reads, hidden tests after publication, points split so entries add up', () => {
+  it('Gradescope results.json: exactly the fields Gradescope reads, hidden tests after publication, points shown by the item\'s rule, entries adding up', () => {
     const r = gradescopeResults(report);
     expect(Object.keys(r).sort()).toEqual(['execution_time', 'output', 'score', 'stdout_visibility', 'tests', 'visibility']);
     expect(r.score).toBe(3);
     expect(r.execution_time).toBe(13);
     for (const t of r.tests) expect(Object.keys(t).sort()).toEqual(['max_score', 'name', 'output', 'score', 'status', 'visibility']);
     const a = r.tests.filter((t) => t.name.includes('Item A'));
-    expect(a.map((t) => [t.visibility, t.score, t.max_score])).toEqual([['visible', 1.3333, 1.3333], ['after_published', 0.6667, 0.6667]]);
+    // All or nothing: the item's 2 points are not split into 1.3333 + 0.6667; the public entry carries them and says why.
+    expect(a.map((t) => [t.visibility, t.score, t.max_score])).toEqual([['visible', 2, 2], ['after_published', 0, 0]]);
+    expect(a[0]!.output).toMatch(/All or nothing: the item's 2 point\(s\) also need its 1 hidden test\(s\)/);
+    // Partial: each test is worth a share, so each entry shows its tests' share (1 point, 1 public and 1 hidden test).
+    expect(r.tests.filter((t) => t.name.includes('Item B')).map((t) => t.max_score)).toEqual([0.5, 0.5]);
     expect(r.tests.filter((t) => t.name.includes('Item B')).map((t) => t.score)).toEqual([0, 0]);
     const c = r.tests.filter((t) => t.name.includes('Item C'));
     expect(c.every((t) => t.max_score === 0 && t.name.includes('(bonus)'))).toBe(true);
@@ -140,6 +144,17 @@ describe('outputs', () => {
     // A hidden test's reason appears only in its after_published entry.
     for (const t of r.tests.filter((x) => x.visibility === 'visible')) expect(t.output).not.toMatch(/secret/);
     expect(r.output).not.toMatch(/secret/);
+  });
+
+  it('a whole clone reads as fine: the kit\'s own files are one neutral line, only what the kit lacks is listed', () => {
+    const used = [{ file: 'exercises/01-x/x.ts', from: 'kit/exercises/01-x/x.ts' }];
+    const clone = renderTable({ ...report, used, kitFiles: 31, ignored: [], ignoredCount: 0 });
+    expect(clone).toMatch(/Took the 1 exercise file\(s\) you edit from your clone of the kit; its other 31 file\(s\) \(tests, READMEs, the kit itself\) are not read, as expected\./);
+    expect(clone).not.toMatch(/Ignored|Not part of the kit/);
+    const odd = renderTable({ ...report, used, kitFiles: 31, ignored: [{ path: 'kit/notes.txt', why: 'not a stub file (5 B)' }], ignoredCount: 1 });
+    expect(odd).toMatch(/Not part of the kit, so not graded: kit\/notes\.txt \(not a stub file \(5 B\)\)\./);
+    const loose = renderTable({ ...report, ignored: [{ path: 'notes.txt', why: 'not a stub file (5 B)' }], ignoredCount: 1 });
+    expect(loose).toMatch(/Not graded \(only the \.ts files you edit in exercises\/NN-name\/ are\): notes\.txt/);
   });
 
   it('a tampered exercise scores 0 in every entry', () => {

@@ -5,7 +5,7 @@ import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KitError } from '#kit/errors';
 import type { StubFile } from '../lib/exercises.ts';
-import { loadSubmission, MAX_STUB_BYTES } from '../lib/submission.ts';
+import { kitFilesOf, loadSubmission, MAX_STUB_BYTES } from '../lib/submission.ts';
 import { ZipReader } from '../lib/zip.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dlkit-zip-test-'));
@@ -104,6 +104,33 @@ describe('loadSubmission', () => {
     const s = loadSubmission(dir, stubs);
     expect([...s.files]).toEqual([['exercises/01-a/one.ts', { from: 'exercises/01-a/one.ts', text: 'mine' }]]);
     expect(s.ignored.map((i) => i.path).sort()).toEqual(['exercises/01-a/one.test.ts', 'node_modules/', 'notes.txt', 'solutions/01-a/one.ts']);
+  });
+
+  it('a whole clone (the documented way to hand in): the kit\'s own files are counted, not listed; only what the kit lacks is', () => {
+    // The instructor's kit these submissions are judged against.
+    const kit = folder('the-kit', {
+      'README.md': '', 'package.json': '{}', 'kit/a/index.ts': '', 'exercises/01-a/one.test.ts': '', 'exercises/01-a/README.md': '',
+    });
+    const dir = folder('whole-clone', {
+      'alice-kit/exercises/01-a/one.ts': 'mine',
+      'alice-kit/exercises/01-a/two.ts': 'mine too',
+      'alice-kit/exercises/01-a/one.test.ts': 'the tests',
+      'alice-kit/exercises/01-a/README.md': 'the task',
+      'alice-kit/exercises/01-a/helper.ts': 'a file of my own: not graded',
+      'alice-kit/exercises/points.json': '{}',
+      'alice-kit/README.md': '', 'alice-kit/package.json': '{}', 'alice-kit/kit/a/index.ts': '', 'alice-kit/kit/b/new.ts': '',
+      'alice-kit/node_modules/x/index.js': '', 'alice-kit/out/figures/01/a.png': '',
+      'alice-kit/notes.txt': 'mine',
+      'exercises/02-b/one.ts': 'a second copy, outside the clone',
+    });
+    const s = loadSubmission(dir, stubs, { isKitFile: kitFilesOf(kit) });
+    expect([...s.files.keys()].sort()).toEqual(['exercises/01-a/one.ts', 'exercises/01-a/two.ts', 'exercises/02-b/one.ts']);
+    expect(s.ignored.map((i) => i.path).sort()).toEqual(['alice-kit/exercises/01-a/helper.ts', 'alice-kit/notes.txt']);
+    expect(s.ignoredCount).toBe(2);
+    // the tests, both READMEs, points.json, package.json, kit/ (a folder the kit has), node_modules/, out/
+    expect(s.kitFiles).toBe(9);
+    // Without the kit to compare with (the default), everything not graded is listed, as before.
+    expect(loadSubmission(dir, stubs).ignoredCount).toBe(11);
   });
 
   it('accepts a folder laid out like exercises/, one wrapped in a folder, and loose files with unique names', () => {
