@@ -2,8 +2,8 @@
  * `npm run final [-- --seed 541 --config '<json>' --bonus]`: exercise 04's final run outside the test
  * budget — your finalConfig() (or --config) trained on all 60,000 training images with a progress
  * display, the last 20 losses as a table and a chart (out/figures/04-final-training/), the test
- * accuracy. With --bonus, also enhancedConfig() trained plain and enhanced. `KIT_TARGET=solutions
- * npm run final` runs the reference (scripts/run.ts).
+ * accuracy. With --bonus, also enhancedConfig() trained plain and enhanced. `KIT_TARGET=<folder>
+ * npm run final` runs that folder's code (scripts/run.ts; `solutions` is the reference in the instructor's kit).
  */
 import { loadFashionMnist } from '#kit/data';
 import { ArgumentError } from '#kit/errors';

@@ -9,10 +9,23 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { zipSync, type Zippable } from 'fflate';
 import { REPO_ROOT } from '#kit/errors';
-import { exerciseIds, resolveExerciseList } from '#kit/exercises';
+import { EXERCISE_ID, exerciseIds, resolveExerciseList } from '#kit/exercises';
 import { runMain } from '#kit/report';
 import { autograderPlan, GRADESCOPE_ONLY_FILE } from '../grading/lib/distribute.ts';
 import { Grader } from '../grading/lib/grade.ts';
+
+/**
+ * Whether a file of the kit belongs in the autograder: not the grader's own tests and tamper suite
+ * (grading/tests/) nor the kit's and the scripts' tests, which no container runs; with `--only`, not the
+ * rubrics and hidden tests of the exercises it does not grade (an assignment's zip must not hand out the
+ * next assignment's hidden tests). exercises/ ships whole: 08's tests import 02's stub files.
+ */
+function shipsInAutograder(rel: string, only: readonly string[] | undefined): boolean {
+  const [top, second] = rel.split('/');
+  if (top === 'grading' && second !== undefined && EXERCISE_ID.test(second)) return only === undefined || only.includes(second);
+  if (top === 'grading' && second === 'tests') return false;
+  return top === 'exercises' || !/\.(test|spec)\.[cm]?[jt]s$/.test(rel);
+}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { out: { type: 'string' }, only: { type: 'string' } } });
@@ -27,7 +40,7 @@ async function main(): Promise<number> {
   const extra = lists.map((l) => ({ rel: `grading/.tests/${l.name}`, content: l.content }));
   // run_autograder reads this file and passes it on as --only.
   if (only !== undefined) extra.push({ rel: GRADESCOPE_ONLY_FILE, content: `${only.join(',')}\n` });
-  const plan = autograderPlan(REPO_ROOT, extra);
+  const plan = autograderPlan(REPO_ROOT, extra).filter((f) => shipsInAutograder(f.rel, only));
   const files: Zippable = {};
   for (const f of plan) {
     const data = f.from !== undefined ? fs.readFileSync(f.from) : Buffer.from(f.content ?? '');

@@ -12,8 +12,10 @@ import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { REPO_ROOT } from '#kit/errors';
 import { exerciseIds } from '#kit/exercises';
-import { paint } from '#kit/report';
-import { loadPoints, matches, type PointsItem } from './progress-points.ts';
+import { paint, runMain } from '#kit/report';
+import { targetDir } from '#kit/target';
+import { itemScore, loadPoints, matchesPattern, TITLE_SEPARATOR, type PointsItem } from '#kit/points';
+import { exportedNames, nextStep as nextStepInReadmeOrder } from './next-step.ts';
 import { readVitestJson, type TestOutcome } from './vitest-json.ts';
 
 const CACHE = path.join(REPO_ROOT, 'out', 'progress', 'cache.json');
@@ -68,24 +70,24 @@ function runTests(ids: string[]): Map<string, TestOutcome[]> {
 
 const isStub = (o: TestOutcome): boolean => o.status === 'failed' && o.messages.some((m) => m.includes('NotImplemented'));
 
+/** The grader's rule (#kit/points), applied to the public tests only. */
 function itemPoints(item: PointsItem, outcomes: TestOutcome[]): number {
-  const mine = outcomes.filter((o) => item.tests.some((p) => matches(p, o.title.split(' › '))));
-  if (mine.length === 0) return 0;
-  const passed = mine.filter((o) => o.status === 'passed').length;
-  if (item.partial) return (item.points * passed) / mine.length;
-  return passed === mine.length ? item.points : 0;
+  const mine = outcomes.filter((o) => item.tests.some((p) => matchesPattern(p, o.title.split(TITLE_SEPARATOR))));
+  return itemScore(item, mine.filter((o) => o.status === 'passed').length, mine.length);
 }
 
 const round = (x: number): string => String(Math.round(x * 100) / 100);
 
-function nextStep(outcomes: TestOutcome[]): string {
-  const todo = outcomes.flatMap((o) => o.messages).map((m) => /NotImplemented: (.*implement [^\n]*)/.exec(m)?.[1]).find(Boolean);
-  if (todo !== undefined) return todo;
-  const failing = outcomes.find((o) => o.status === 'failed');
-  return failing === undefined ? '' : `fix: ${failing.title.split(' › ').pop()!.slice(0, 70)}`;
+/** The failing test the exercise's README reaches first (scripts/next-step.ts), not the first in file order. */
+function nextStep(id: string, outcomes: TestOutcome[]): string {
+  const readme = path.join(REPO_ROOT, 'exercises', id, 'README.md');
+  const sources = filesOf(id).filter((f) => !f.endsWith('.test.ts')).map((f) => fs.readFileSync(path.join(REPO_ROOT, f), 'utf8'));
+  return nextStepInReadmeOrder(outcomes, fs.existsSync(readme) ? fs.readFileSync(readme, 'utf8') : '', exportedNames(sources));
 }
 
 function main(): number {
+  // A KIT_TARGET that names nothing (or `solutions` in the student release) is one paragraph, before any test runs.
+  targetDir();
   const args = process.argv.slice(2);
   const force = args.includes('--run');
   const filter = args.find((a) => !a.startsWith('--'));
@@ -137,7 +139,7 @@ function main(): number {
     const notStarted = outcomes.length > 0 && outcomes.every(isStub);
     const mark = done ? paint('green', '✓') : notStarted ? paint('dim', '·') : paint('red', '✗');
     const pts = items.length === 0 ? '–' : `${round(e)}/${round(p)}${bp > 0 ? ` + ${round(be)}/${round(bp)} bonus` : ''}`;
-    rows.push([mark, id, `${passed}/${outcomes.length}`, pts, done ? '' : notStarted ? `not started — ${nextStep(outcomes)}` : nextStep(outcomes)]);
+    rows.push([mark, id, `${passed}/${outcomes.length}`, pts, done ? '' : notStarted ? `not started — ${nextStep(id, outcomes)}` : nextStep(id, outcomes)]);
   }
   const head = [' ', 'exercise', 'tests', 'points (public tests)', 'next'];
   const visible = (s: string): number => stripVTControlCharacters(s).length;
@@ -151,4 +153,4 @@ function main(): number {
   return 0;
 }
 
-process.exitCode = main();
+await runMain(main);

@@ -39,6 +39,8 @@ function reachesExerciseCode(file: string, seen = new Set<string>()): boolean {
   seen.add(file);
   const text = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
   for (const m of text.matchAll(/(?:from\s+|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
+    // A template a script writes out (new-exercise's skeleton) is text, not an import of the script.
+    if (m[1]!.includes('${')) continue;
     const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), m[1]!));
     // (bench/ imports solutions/ on purpose: the reference's speed, whatever KIT_TARGET says.)
     if (target.startsWith('exercises/')) return true;

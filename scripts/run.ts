@@ -4,7 +4,8 @@
  * them (scripts/run.test.ts checks that package.json uses it):
  *
  * - KIT_TARGET is honoured as by the tests: the files the command imports from exercises/ load from
- *   the target (#kit/target's hooks), so `KIT_TARGET=solutions npm run landscape` runs the reference;
+ *   the target (#kit/target's hooks), so `KIT_TARGET=<folder> npm run landscape` runs that folder's code
+ *   (`solutions`, the reference, in the instructor's kit; the student release has none);
  * - the file runs inside runMain (#kit/report): a stub not written yet prints the tests' one line
  *   (`to do: exercises/…/x.ts: implement f()`), a kit error its paragraph, any other error its message
  *   and the stack frames in the kit's and your files, never a page of minified library code.

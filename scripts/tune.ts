@@ -2,7 +2,8 @@
  * `npm run tune [-- --max-epochs 10 --max-trials 12 --seed 541 --subset 60000]`: exercise 03's search
  * on the Fashion-MNIST training split, 20 % forked off for validation (your forkValidation), with your
  * hyperparamTuning; prints every trial, best first, and the best configuration to copy into
- * exercise 04's finalConfig(). `KIT_TARGET=solutions npm run tune` runs the reference (scripts/run.ts).
+ * exercise 04's finalConfig(). `KIT_TARGET=<folder> npm run tune` runs that folder's code (scripts/run.ts;
+ * `solutions` is the reference in the instructor's kit).
  */
 import { loadFashionMnist, take } from '#kit/data';
 import { runMain } from '#kit/report';

@@ -71,6 +71,32 @@ describe('visitPage and pixelStats in a real headless Chromium', () => {
     expect(stats.inked).toBeGreaterThan(0.03);
   });
 
+  it("fills the window below the heading, and plotly's toolbar stays clear of a colour bar's title (08's page)", async (ctx) => {
+    const executablePath = chromiumOrSkip((note) => ctx.skip(note));
+    const axis = Array.from({ length: 9 }, (_, i) => i - 4);
+    // What exercise 08's page asks for: a colour bar with a title, and a top margin of 10 px.
+    const surface = { type: 'surface', x: axis, y: axis, z: axis.map((y) => axis.map((x) => x * x + y * y)), colorbar: { title: { text: 'f_CE' } } };
+    const figure = { data: [surface], layout: { margin: { l: 0, r: 0, t: 10, b: 0 } } };
+    const file = await plotlyPage({ title: 'bowl', caption: 'A caption.', figure }).save(path.join(dir, 'bowl-bar.html'));
+    type Box = { x: number; y: number; width: number; height: number } | null;
+    const boxes = `(() => {
+      const box = (el) => { if (!el) return null; const b = el.getBoundingClientRect(); return { x: b.x, y: b.y, width: b.width, height: b.height }; };
+      return { plot: box(document.getElementById('plot')), footer: box(document.querySelector('footer')), toolbar: box(document.querySelector('.modebar')),
+               barTitle: box(document.querySelector('.colorbar .cbtitle')), window: innerHeight };
+    })()`;
+    for (const viewport of [{ width: 1200, height: 900 }, { width: 1920, height: 1080 }]) {
+      const visit = await visitPage<{ plot: Box; footer: Box; toolbar: Box; barTitle: Box; window: number }>(file, { executablePath, viewport, inspect: boxes });
+      const { plot, footer, toolbar, barTitle } = visit.state;
+      expect(plot && footer && toolbar && barTitle, JSON.stringify(visit.state)).toBeTruthy();
+      // The plot reaches down to the footer, and the footer to the bottom of the window (a fixed 720 px left a quarter of 1080 empty).
+      expect(plot!.y + plot!.height).toBeCloseTo(footer!.y, 0);
+      expect(footer!.y + footer!.height).toBeGreaterThan(viewport.height - 2);
+      const overlap = (a: NonNullable<Box>, b: NonNullable<Box>): boolean =>
+        a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+      expect(overlap(toolbar!, barTitle!), `toolbar ${JSON.stringify(toolbar)}, colour bar title ${JSON.stringify(barTitle)}`).toBe(false);
+    }
+  });
+
   it('measures an empty page as blank, and records console errors and blocked network requests', async (ctx) => {
     const executablePath = chromiumOrSkip((note) => ctx.skip(note));
     const file = path.join(dir, 'empty.html');

@@ -14,6 +14,8 @@ export interface AxisRequest {
   log?: boolean;
   /** Keep [min, max] as the domain (a contour grid's edges) instead of growing it to round ticks. */
   tight?: boolean;
+  /** The values are whole numbers (epochs, steps): ticks only at whole numbers (linear axes). */
+  integer?: boolean;
 }
 
 export interface ChartSpec {
@@ -51,7 +53,7 @@ export const clamp = (v: number, lo: number, hi: number): number => Math.min(hi,
 
 function makeAxis(request: AxisRequest, count: number): Axis {
   if (request.log === true) return logAxis(request.min, request.max, count);
-  return linearAxis(request.min, request.max, count, request.tight === true);
+  return linearAxis(request.min, request.max, count, request.tight === true, request.integer === true);
 }
 
 /** x ticks whose labels do not collide: fewer ticks until neighbours keep 12 px apart. */

@@ -61,7 +61,18 @@ describe('lineChart', () => {
     expect(y.domain[1]).toBeGreaterThanOrEqual(0.947);
     expect(y.labels.slice(0, 3)).toEqual(['0.0', '0.1', '0.2']);
     expect(y.labels.at(-1)).toBe('1.0');
-    expect(x.labels).toEqual(['0.0', '0.2', '0.4', '0.6', '0.8', '1.0', '1.2', '1.4', '1.6', '1.8', '2.0']);
+    // x defaults to the indexes 0, 1, 2: whole numbers, so whole-number ticks (not 0.0, 0.2 … 2.0).
+    expect(x.labels).toEqual(['0', '1', '2']);
+  });
+
+  it('labels an x axis of whole numbers (epochs) with whole numbers only, even for a one-epoch run', () => {
+    const chart = (x: number[]): string[] =>
+      lineChart({ title: '', xLabel: 'epoch', yLabel: 'MSE', series: [{ name: 'training', x, y: x.map((e) => 0.05 / e) }, { name: 'test', x, y: x.map((e) => 0.06 / e) }] }).layout.x.labels;
+    expect(chart([1])).toEqual(['0', '1', '2']);
+    expect(chart([1, 2])).toEqual(['1', '2']);
+    for (const l of chart([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20])) expect(l).toMatch(/^\d+$/);
+    // Fractional x keeps fractional ticks.
+    expect(lineChart({ title: '', xLabel: '', yLabel: '', series: [{ name: 'a', x: [0.5, 1.5], y: [1, 2] }] }).layout.x.labels).toContain('0.5');
   });
 
   it('has a title, axis titles and tick labels in dark text', async () => {

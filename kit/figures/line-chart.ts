@@ -62,7 +62,9 @@ export function lineChart(options: LineChartOptions): FigureWith<LineChartLayout
     title,
     xLabel,
     yLabel,
-    x: { min: xMin, max: xMax },
+    // x of whole numbers only (the default 0, 1, 2, …, epochs, steps) gets whole-number ticks: a short run's
+    // chart would otherwise label fractions of an epoch that no point has.
+    x: { min: xMin, max: xMax, integer: series.every((s) => Array.from(s.x).every((v) => !Number.isFinite(v) || Number.isInteger(v))) },
     y: { min: yMin, max: yMax, log: logY },
     ...(legend === undefined ? {} : { legend }),
     ...(footnote === undefined ? {} : { footnote }),

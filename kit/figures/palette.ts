@@ -25,7 +25,9 @@ export function seriesStyle(index: number): SeriesStyle {
   return {
     color: SERIES_COLORS[index % n]!,
     dash: DASHES[Math.floor(index / n) % DASHES.length]!,
-    marker: MARKERS[index % MARKERS.length]!,
+    // Shifted once per round of colours: with 8 colours and 4 markers, series i and i + 8 would otherwise
+    // look the same in a scatter plot (dashes tell lines apart, but markers carry no dash).
+    marker: MARKERS[(index + Math.floor(index / n)) % MARKERS.length]!,
   };
 }
 

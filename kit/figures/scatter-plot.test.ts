@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ArgumentError } from '#kit/errors';
 import { scatterPlot } from './index.ts';
-import { SERIES_COLORS } from './palette.ts';
+import { SERIES_COLORS, seriesStyle } from './palette.ts';
 import { decodePng, near } from './testing.ts';
 
 describe('scatterPlot', () => {
@@ -37,5 +37,13 @@ describe('scatterPlot', () => {
   ])('rejects %s', (_, options, message) => {
     expect(() => scatterPlot(options as Parameters<typeof scatterPlot>[0])).toThrow(ArgumentError);
     expect(() => scatterPlot(options as Parameters<typeof scatterPlot>[0])).toThrow(message);
+  });
+});
+
+describe('series styles', () => {
+  it('gives each of 16 series a look of its own (colour and marker for points, colour and dash for lines)', () => {
+    const styles = Array.from({ length: 16 }, (_, i) => seriesStyle(i));
+    expect(new Set(styles.map((s) => `${s.color} ${s.marker}`)).size).toBe(16);
+    expect(new Set(styles.map((s) => `${s.color} ${s.dash.join(',')}`)).size).toBe(16);
   });
 });

@@ -33,6 +33,16 @@ describe('ticks', () => {
     expect(linearAxis(-3.7, 12.2, 4).labels).toEqual(['\u22125', '0', '5', '10', '15']);
   });
 
+  it('an integer axis (epochs, steps) has ticks at whole numbers only, also for one or two points', () => {
+    expect(linearAxis(1, 1, 6, false, true).labels).toEqual(['0', '1', '2']);
+    expect(linearAxis(1, 2, 6, false, true).labels).toEqual(['1', '2']);
+    expect(linearAxis(1, 3, 8, false, true).ticks).toEqual([1, 2, 3]);
+    // A long run keeps its round steps.
+    expect(linearAxis(1, 20, 5, false, true).ticks).toEqual([0, 5, 10, 15, 20]);
+    // Without it, the same one point is labelled in fractions (what a one-epoch chart showed).
+    expect(linearAxis(1, 1, 6).labels.some((l) => l.includes('.'))).toBe(true);
+  });
+
   it('a tight axis keeps its domain and labels only round numbers inside it', () => {
     const axis = linearAxis(-1.3, 2.1, 6, true);
     expect(axis.domain).toEqual([-1.3, 2.1]);

@@ -70,10 +70,12 @@ function widen(min: number, max: number): [number, number] {
 /**
  * About `count` ticks over [min, max]. By default the domain grows to the enclosing ticks, so the data
  * sits between two labelled round numbers; `tight` keeps the domain and labels the round numbers inside.
+ * `integer` is for counts (epochs, steps): a tick every whole number at least, so a short run reads
+ * 0, 1, 2 rather than 0.90 … 1.10 (a one-epoch chart) or 1.0, 1.2 … 2.0 (two epochs) at points no run has.
  */
-export function linearAxis(min: number, max: number, count: number, tight = false): Axis {
-  [min, max] = widen(min, max);
-  const step = niceStep((max - min) / Math.max(1, count));
+export function linearAxis(min: number, max: number, count: number, tight = false, integer = false): Axis {
+  [min, max] = integer && !(max > min) ? [min - 1, max + 1] : widen(min, max);
+  const step = Math.max(integer ? 1 : 0, niceStep((max - min) / Math.max(1, count)));
   const first = tight ? Math.ceil(min / step - EPS) : Math.floor(min / step + EPS);
   const last = tight ? Math.floor(max / step + EPS) : Math.ceil(max / step - EPS);
   const ticks: number[] = [];

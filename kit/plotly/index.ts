@@ -26,7 +26,11 @@ export interface PageOptions {
   figure: PlotlyFigure;
   /** Plain text under the heading (what the axes are, how to read the plot). Paragraphs split on blank lines. */
   caption?: string;
-  /** Height of the plot in CSS pixels (default 720); it takes the page's width. */
+  /**
+   * The least height of the plot in CSS pixels (default 480). The plot takes the page's width and the
+   * window's height below the heading, so a 3-D scene (which fits the smaller of the two) is not left a
+   * strip in the middle of a tall or wide window; a window shorter than this scrolls.
+   */
   height?: number;
 }
 
@@ -87,13 +91,22 @@ function checkFigure(figure: PlotlyFigure): void {
   });
 }
 
-const STYLE = `
-  body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1f2328; background: #fff; }
-  header { padding: 14px 24px 4px; }
+/**
+ * Room kept above the plot area for plotly's toolbar (the "modebar", about 25 px high at the top right
+ * of the plot's box, shown on hover): a figure with a small top margin would otherwise have it drawn over
+ * whatever sits there, such as a colour bar's title.
+ */
+export const TOOLBAR_MARGIN = 40;
+
+/** The page is a column as tall as the window: heading, then the plot taking all the height left, then the footer. */
+const style = (minHeight: number): string => `
+  body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1f2328; background: #fff;
+         display: flex; flex-direction: column; min-height: 100vh; }
+  header { padding: 14px 24px 4px; flex: none; }
   h1 { font-size: 20px; margin: 0 0 6px; }
   header p { margin: 4px 0; max-width: 75em; color: #444; }
-  #${PLOT_ID} { width: 100%; }
-  footer { padding: 4px 24px 12px; color: #777; font-size: 12px; }
+  #${PLOT_ID} { width: 100%; flex: 1 1 0; min-height: ${String(minHeight)}px; overflow: hidden; }
+  footer { padding: 4px 24px 12px; color: #777; font-size: 12px; flex: none; }
 `;
 
 /**
@@ -103,15 +116,20 @@ const STYLE = `
  */
 export function plotlyPage(options: PageOptions): Page {
   checkFigure(options.figure);
-  const height = options.height ?? 720;
+  const height = options.height ?? 480;
   if (!Number.isFinite(height) || height < 100) {
-    throw new ArgumentError(`plotlyPage: height = ${String(height)} CSS pixels is too small; use 100 or more (default 720).`);
+    throw new ArgumentError(`plotlyPage: height = ${String(height)} CSS pixels is too small; use 100 or more (default 480).`);
   }
-  const figure: PlotlyFigure = {
-    data: options.figure.data,
-    layout: { autosize: true, height, ...options.figure.layout },
-    config: { responsive: true, displaylogo: false, ...options.figure.config },
-  };
+  const config: Record<string, unknown> = { responsive: true, displaylogo: false, ...options.figure.config };
+  const layout: Record<string, unknown> = { autosize: true, ...options.figure.layout };
+  if (config['displayModeBar'] !== false) {
+    // plotly's own default top margin is 100; a figure that asks for less still leaves the toolbar its strip.
+    const margin = (layout['margin'] ?? {}) as Record<string, unknown>;
+    const top = typeof margin['t'] === 'number' ? margin['t'] : 100;
+    layout['margin'] = { ...margin, t: Math.max(top, TOOLBAR_MARGIN) };
+  }
+  // No layout.height unless the figure sets one: plotly then fills the plot's box, which the page sizes.
+  const figure: PlotlyFigure = { data: options.figure.data, layout, config };
   const html = (): string => {
     const plotly = plotlyBundle();
     const caption = (options.caption ?? '')
@@ -127,7 +145,7 @@ export function plotlyPage(options: PageOptions): Page {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="dlkit, plotly.js ${plotly.version}">
 <title>${escapeHtml(options.title)}</title>
-<style>${STYLE}</style>
+<style>${style(height)}</style>
 <!-- plotly.js ${plotly.version} (MIT licence), inlined so that this page needs no network -->
 <script>${plotly.code}</script>
 </head>

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, KitError } from '#kit/errors';
-import { FIGURE_JSON_ID, pagePath, plotlyBundle, plotlyPage, readPlotlyPage, type PlotlyFigure } from './index.ts';
+import { FIGURE_JSON_ID, pagePath, plotlyBundle, plotlyPage, readPlotlyPage, TOOLBAR_MARGIN, type PlotlyFigure } from './index.ts';
 
 const figure: PlotlyFigure = {
   data: [
@@ -30,10 +30,22 @@ describe('plotlyPage', () => {
     expect(back.figure.data).toHaveLength(2);
     expect(back.figure.data[0]).toEqual({ ...figure.data[0], z: [[1, 2], [3, null], [5, 6]] });
     expect(back.figure.data[1]!.name).toBe('path </script><b>');
-    expect(back.figure.layout).toMatchObject({ title: { text: 'a <title>' }, autosize: true, height: 720 });
+    expect(back.figure.layout).toMatchObject({ title: { text: 'a <title>' }, autosize: true });
+    // The page sizes the plot (the window's height below the heading), not a fixed layout.height.
+    expect(back.figure.layout).not.toHaveProperty('height');
+    expect(rest).toMatch(/#plot \{[^}]*flex: 1 1 0; min-height: 480px/);
     expect(back.figure.config).toMatchObject({ displaylogo: false, responsive: true });
     expect(rest).toContain('<p>Second &lt;one&gt;.</p>');
     expect(rest).toContain(`id="${FIGURE_JSON_ID}"`);
+  });
+
+  it("keeps a strip above the plot for plotly's toolbar, whatever top margin the figure asks for", () => {
+    const top = (layout: Record<string, unknown> | undefined, config?: Record<string, unknown>): unknown =>
+      (readPlotlyPage(plotlyPage({ title: 't', figure: { data: figure.data, ...(layout ? { layout } : {}), ...(config ? { config } : {}) } }).html()).figure.layout?.['margin'] as Record<string, unknown> | undefined)?.['t'];
+    expect(top({ margin: { l: 0, r: 0, t: 10, b: 0 } })).toBe(TOOLBAR_MARGIN);
+    expect(top(undefined)).toBe(100);
+    expect(top({ margin: { t: 120 } })).toBe(120);
+    expect(top({ margin: { t: 10 } }, { displayModeBar: false })).toBe(10);
   });
 
   it('saves atomically into a new folder and returns the absolute path', async () => {

@@ -4,7 +4,7 @@ import type { SerializedError, UserConsoleLog } from 'vitest';
 import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
 import { REPO_ROOT } from '#kit/errors';
 import { exerciseIds } from '#kit/exercises';
-import { targetDir, targetLabel } from '#kit/target';
+import { targetDir, targetHint, targetLabel } from '#kit/target';
 import { paint } from './index.ts';
 
 /** The shape vitest gives a test's errors after crossing from the worker. */
@@ -81,7 +81,7 @@ export default class KitReporter implements Reporter {
     this.#paragraphs.clear();
     this.#passed = this.#failed = this.#skipped = 0;
     const target = targetLabel(targetDir());
-    console.log(paint('bold', `dlkit: testing ${target}/`) + paint('dim', '  (KIT_TARGET=solutions|<folder> to change)'));
+    console.log(paint('bold', `dlkit: testing ${target}/`) + paint('dim', `  (${targetHint()})`));
   }
 
   onUserConsoleLog(log: UserConsoleLog): void {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { KitError, REPO_ROOT } from '#kit/errors';
 
 export { registerTargetHooks } from './register.ts';
+export { hashStubs, PRISTINE_FILE, pristineStubHashes, untouchedExercises, type StubHashes } from './pristine.ts';
 
 export const EXERCISES_DIR = path.join(REPO_ROOT, 'exercises');
 export const SOLUTIONS_DIR = path.join(REPO_ROOT, 'solutions');
@@ -15,17 +16,36 @@ export const SOLUTIONS_DIR = path.join(REPO_ROOT, 'solutions');
 export function targetDir(env: NodeJS.ProcessEnv = process.env): string {
   const raw = env['KIT_TARGET']?.trim();
   if (raw === undefined || raw === '' || raw === 'exercises') return EXERCISES_DIR;
-  if (raw === 'solutions') return SOLUTIONS_DIR;
+  if (raw === 'solutions') {
+    // The student release has no solutions/: say so, rather than fail later on "Cannot find module".
+    if (hasSolutions()) return SOLUTIONS_DIR;
+    throw new KitError(
+      `KIT_TARGET=solutions names the reference solutions, but this copy of the kit has no solutions/ folder ` +
+        `(the student version ships without them). Leave KIT_TARGET unset to test exercises/, or give the path ` +
+        `of another folder laid out like exercises/ (e.g. KIT_TARGET=../my-attempt npm test).`,
+    );
+  }
   const dir = path.resolve(raw);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    const reference = hasSolutions() ? 'use "solutions" for the reference solutions, ' : '';
     throw new KitError(
       `KIT_TARGET is set to "${raw}", but ${dir} is not a folder. KIT_TARGET chooses the code the tests ` +
-        `run against: leave it unset for exercises/, use "solutions" for the reference solutions, or give ` +
+        `run against: leave it unset for exercises/, ${reference}or give ` +
         `the path of a submission folder laid out like exercises/ (e.g. KIT_TARGET=../alice npm test).`,
     );
   }
   const nested = path.join(dir, 'exercises');
   return fs.existsSync(nested) && fs.statSync(nested).isDirectory() ? nested : dir;
+}
+
+/** Whether this copy of the kit has the reference solutions (the instructor's kit does, the student release not). */
+export function hasSolutions(root: string = REPO_ROOT): boolean {
+  return fs.existsSync(path.join(root, 'solutions'));
+}
+
+/** How to test something else, for the test banner: `solutions` only where there are any to test. */
+export function targetHint(root: string = REPO_ROOT): string {
+  return hasSolutions(root) ? 'KIT_TARGET=solutions|<folder> to change' : 'KIT_TARGET=<folder> to test another copy of exercises/';
 }
 
 /** Human label for the target, for headers and reports. */

@@ -1,8 +1,8 @@
 /**
  * Exercise 08 from start to finish — written for you; it runs your functions (and buildMlp from 02):
  *
- *   npm run landscape          # your code in exercises/
- *   KIT_TARGET=solutions npm run landscape
+ *   npm run landscape                       # your code in exercises/
+ *   KIT_TARGET=<folder> npm run landscape   # the code in another folder laid out like exercises/
  *
  * trains the MLP of exercise 02 with SGD on 2,500 Fashion-MNIST training images, recording its
  * parameters a few times per epoch, finds the plane of the trajectory by PCA, evaluates the training
