@@ -6,8 +6,8 @@
  * where a training step's time goes, and the bonus network's margin over several seeds.
  * The benches of other exercises run as their own scripts, each in a fresh process (so one's memory
  * never inflates another's peak): autoencoders (05–07), landscape (08), figures (`#kit/figures`).
- * Sections: matmul, epoch, cnn, time-to-87, bonus, autoencoders, landscape, figures, cnn-vs-torch (comma-separated after
- * --only; all but bonus by default). Not part of the tests: timings depend on the machine and on
+ * Sections: matmul, epoch, cnn, time-to-87, bonus, autoencoders, landscape, figures, cnn-vs-torch, webgpu (comma-separated
+ * after --only; all but bonus and webgpu by default). Not part of the tests: timings depend on the machine and on
  * whatever else runs on it.
  */
 import { spawnSync } from 'node:child_process';
@@ -33,12 +33,14 @@ const SCRIPTS = {
   landscape: { file: 'landscape.ts', quickArgs: [] },
   figures: { file: 'figures.ts', quickArgs: ['--quick'] },
   'cnn-vs-torch': { file: 'cnn-vs-torch.ts', quickArgs: [] },
+  webgpu: { file: 'webgpu.ts', quickArgs: ['--quick'] },
 } as const;
 const SECTIONS = ['matmul', 'epoch', 'cnn', 'time-to-87', 'bonus', ...(Object.keys(SCRIPTS) as (keyof typeof SCRIPTS)[])] as const;
 type Section = (typeof SECTIONS)[number];
 function chosenSections(argv: readonly string[]): Set<Section> {
   const i = argv.indexOf('--only');
-  if (i < 0) return new Set<Section>(quick ? ['matmul', 'epoch', 'figures'] : SECTIONS.filter((s) => s !== 'bonus'));
+  // bonus takes long; webgpu needs a WebGPU adapter (on a machine without a GPU, a software one): asked for only.
+  if (i < 0) return new Set<Section>(quick ? ['matmul', 'epoch', 'figures'] : SECTIONS.filter((s) => s !== 'bonus' && s !== 'webgpu'));
   const names = (argv[i + 1] ?? '').split(',').filter((n) => n !== '');
   const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
   if (names.length === 0 || unknown.length > 0) {

@@ -1,6 +1,7 @@
 /**
- * `npm run verify`: the kit's full check, what CI runs. Stubs match solutions, types, lint, the
- * tests of the kit, scripts and grader (the tamper suite among them), then the exercises through
+ * `npm run verify`: the kit's full check, what CI runs. Every exercise complete, stubs and points
+ * generated (scripts/exercise-check.ts), types, lint, the tests of the kit, scripts and grader (the
+ * tamper suite among them), then the exercises through
  * the grader: the reference solutions must get full marks (every public and hidden test passing —
  * this is the one run of the exercise tests on the solutions) and the untouched stubs zero (every
  * test failing). Ends with the plain line `N passed, N failed` that CI reads; a crash anywhere
@@ -76,6 +77,35 @@ function unitTests(): StepResult {
   // A crash that left no JSON behind still has to show up as a failure.
   const failed = count(outcomes, 'failed') + (ok || outcomes.length > 0 ? 0 : 1);
   return { name: 'kit, scripts and grader tests', passed: count(outcomes, 'passed'), failed, skipped: count(outcomes, 'skipped'), seconds };
+}
+
+/**
+ * Exercise 02's public tests on the solutions with KIT_BACKEND=webgpu: the webgpu backend must train an
+ * exercise, synchronous reads and all, not only pass its own kernel tests (kit/tf/webgpu.test.ts). On CI
+ * that is Mesa's software adapter. Where Dawn finds no adapter it is skipped with the reason, unless
+ * KIT_REQUIRE_WEBGPU=1 (CI) makes that a failure.
+ */
+async function webgpuExercise(): Promise<StepResult> {
+  const name = '02 on the webgpu backend (KIT_BACKEND=webgpu)';
+  header(name);
+  // Imported here: kit/tf loads tfjs, which nothing else in this process needs.
+  const { requiredWebGpuMessage, webgpuProblem } = await import('../kit/tf/webgpu.ts');
+  const problem = await webgpuProblem();
+  if (problem !== undefined) {
+    const required = process.env.KIT_REQUIRE_WEBGPU === '1';
+    console.log(paint(required ? 'red' : 'yellow', `  ${required ? '✗ ' + requiredWebGpuMessage(problem) : '- skipped: ' + problem}`));
+    return { name, passed: 0, failed: required ? 1 : 0, skipped: required ? 0 : 1, seconds: 0 };
+  }
+  const json = path.join(OUT, 'webgpu-02.json');
+  fs.rmSync(json, { force: true });
+  // --dir keeps the filter to exercises/ (a bare "02" would also match copies elsewhere in the tree).
+  const r = run(bin('vitest'), ['run', '--dir', 'exercises', '02-mlp', '--reporter=./kit/report/vitest-reporter.ts', '--reporter=json', `--outputFile.json=${json}`], {
+    KIT_TARGET: 'solutions',
+    KIT_BACKEND: 'webgpu',
+  });
+  const outcomes = readVitestJson(json);
+  const failed = count(outcomes, 'failed') + (r.ok || outcomes.length > 0 ? 0 : 1);
+  return { name, passed: count(outcomes, 'passed'), failed, skipped: count(outcomes, 'skipped'), seconds: r.seconds };
 }
 
 /** Exercises without a rubric cannot go through the grader: their tests run plainly, and the missing rubric is a failure. */
@@ -179,10 +209,11 @@ function judgeStubs(r: SubmissionReport): { passed: number; failed: number; skip
 async function main(): Promise<number> {
   fs.mkdirSync(OUT, { recursive: true });
   const results: StepResult[] = [
-    check('stubs in exercises/ match solutions/', bin('tsx'), ['scripts/build-exercises.ts', '--check']),
+    check('exercises complete; stubs and points match solutions/ and rubrics', bin('tsx'), ['scripts/build-exercises.ts', '--check']),
     check('typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit']),
     check('lint (eslint .)', bin('eslint'), ['.']),
     unitTests(),
+    await webgpuExercise(),
   ];
   let exercises: Exercise[] = [];
   try {
@@ -215,7 +246,7 @@ async function main(): Promise<number> {
     console.log(`${mark} ${r.name.padEnd(width)}  ${r.passed} passed, ${r.failed} failed${skipped}  (${r.seconds.toFixed(1)} s)`);
   }
   const total = (k: 'passed' | 'failed' | 'skipped'): number => results.reduce((n, r) => n + r[k], 0);
-  if (total('skipped') > 0) console.log(`${total('skipped')} skipped (an optional dataset missing; the reasons are above)`);
+  if (total('skipped') > 0) console.log(`${total('skipped')} skipped (each says why above: an optional dataset, or a backend this machine cannot run)`);
   // The last line, exactly `N passed, N failed`, is what CI reads.
   console.log(`${total('passed')} passed, ${total('failed')} failed`);
   return total('failed') === 0 ? 0 : 1;

@@ -18,6 +18,19 @@ describe('backendMessage', () => {
         'libtensorflow) or, with an NVIDIA GPU + CUDA 11.2 + cuDNN 8.1, `npm install @tensorflow/tfjs-node-gpu`.',
     );
   });
+  it('on webgpu names the adapter; a forced software adapter points back at wasm', () => {
+    const hw = info({ name: 'webgpu', tfBackend: 'webgpu', note: 'Dawn, nvidia ampere: NVIDIA GeForce RTX 3060 via Vulkan' });
+    expect(backendMessage(hw)).toBe('tfjs backend: webgpu (Dawn, nvidia ampere: NVIDIA GeForce RTX 3060 via Vulkan).');
+    const sw = info({ name: 'webgpu', tfBackend: 'webgpu', forced: true, note: 'Dawn, llvmpipe via OpenGL ES: llvmpipe, a software renderer, slower than wasm' });
+    expect(backendMessage(sw)).toMatch(/llvmpipe.*Faster: unset KIT_BACKEND to use wasm\.$/);
+  });
+  it('on wasm says why WebGPU did not run: a software adapter, or no adapter; nothing when the package is absent', () => {
+    const skipped = (reason: string): BackendInfo => info({ skipped: [{ name: 'webgpu', reason }] });
+    expect(backendMessage(skipped('the only WebGPU adapter is llvmpipe via OpenGL ES (llvmpipe, a software renderer), slower than wasm, so it is passed over; KIT_BACKEND=webgpu uses it anyway')))
+      .toMatch(/ WebGPU passed over: llvmpipe via OpenGL ES \(llvmpipe, a software renderer\), slower than wasm\.$/);
+    expect(backendMessage(skipped('Dawn found no WebGPU adapter (none offered). A GPU needs ...'))).toMatch(/WebGPU: no GPU adapter found/);
+    expect(backendMessage(skipped('webgpu is not installed (…)'))).not.toContain('WebGPU');
+  });
   it('on node points at the GPU package only', () => {
     const text = backendMessage(info({ name: 'node', tfBackend: 'tensorflow', note: 'libtensorflow on the CPU' }));
     expect(text).toContain('tfjs-node-gpu');

@@ -11,10 +11,14 @@ export function backendMessage(info: BackendInfo): string {
       return info.degraded === undefined
         ? head
         : `${head} ${capitalise(info.degraded)}.`;
+    case 'webgpu':
+      return info.forced && info.note.includes('a software renderer')
+        ? `${head} Faster: unset KIT_BACKEND to use wasm.`
+        : head;
     case 'node':
-      return `${head} Faster: ${GPU_ADVICE}.`;
+      return `${head} Faster: ${GPU_ADVICE}.${webgpuNote(info)}`;
     case 'wasm':
-      return `${head} Faster: ${NODE_ADVICE} or, ${GPU_ADVICE}.`;
+      return `${head} Faster: ${NODE_ADVICE} or, ${GPU_ADVICE}.${webgpuNote(info)}`;
     case 'cpu': {
       const wasmProblem = info.skipped.find((s) => s.name === 'wasm');
       const why = wasmProblem === undefined ? '' : ` wasm did not load: ${wasmProblem.reason}.`;
@@ -22,6 +26,20 @@ export function backendMessage(info: BackendInfo): string {
       return `${head}${why} Faster: ${wasmAdvice}${NODE_ADVICE}.`;
     }
   }
+}
+
+/**
+ * Why a GPU that WebGPU could have used did not run: said when Dawn found only a software adapter or
+ * none at all (a GPU whose driver lacks its Vulkan ICD looks like that), not when the optional package
+ * is simply absent.
+ */
+function webgpuNote(info: BackendInfo): string {
+  const reason = info.skipped.find((s) => s.name === 'webgpu')?.reason;
+  if (reason === undefined) return '';
+  const software = /^the only WebGPU adapter is (.*?), so it is passed over/.exec(reason);
+  if (software !== null) return ` WebGPU passed over: ${software[1]}.`;
+  if (reason.startsWith('Dawn found no WebGPU adapter')) return ' WebGPU: no GPU adapter found (README, Backends).';
+  return '';
 }
 
 function capitalise(s: string): string {

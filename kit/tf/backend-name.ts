@@ -1,7 +1,11 @@
 import { KitError } from '#kit/errors';
 
-/** The backends the kit can run on, fastest first: the order auto-selection tries them in. */
-export const BACKEND_NAMES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+/**
+ * The backends the kit can run on, fastest first: the order auto-selection tries them in. `webgpu` is
+ * tried only on a hardware adapter (a software one is slower than wasm); it comes after `node-gpu`,
+ * which a lab sets up on purpose, and before `node`, libtensorflow on the CPU (README, Backends).
+ */
+export const BACKEND_NAMES = ['node-gpu', 'webgpu', 'node', 'wasm', 'cpu'] as const;
 
 export type BackendName = (typeof BACKEND_NAMES)[number];
 

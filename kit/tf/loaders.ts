@@ -3,17 +3,20 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { KitError } from '#kit/errors';
+import { installCpuResizeFix } from './cpu-resize.ts';
 import { withoutAddedCrashListeners } from './process-listeners.ts';
 import type { BackendLoaders, LoadedBackend } from './select.ts';
 import { installWasmConvFix } from './wasm-conv.ts';
 import { installWasmMatMulFix } from './wasm-matmul.ts';
 import { installWasmPoolFix } from './wasm-pool.ts';
+import { loadWebGpu } from './webgpu.ts';
 
 const require = createRequire(import.meta.url);
 
 /** The backends as they really load on this machine. */
 export const realLoaders: BackendLoaders = {
   'node-gpu': () => loadNative('@tensorflow/tfjs-node-gpu'),
+  webgpu: loadWebGpu,
   node: () => loadNative('@tensorflow/tfjs-node'),
   wasm: loadWasm,
   cpu: loadCpu,
@@ -103,6 +106,7 @@ async function loadCpu(): Promise<LoadedBackend> {
   if (!(await tf.setBackend('cpu'))) {
     throw new KitError('the cpu backend failed to initialise (see the warning above); run `npm ci`');
   }
+  installCpuResizeFix(); // selectBackend has already; again for callers of realLoaders.cpu alone
   quietCpuBanner();
   return { tfBackend: 'cpu', note: 'pure JavaScript' };
 }

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { KitError, REPO_ROOT } from '#kit/errors';
+import { hasHardwareWebGpu } from './webgpu.ts';
 import { backendInfo, isWasmConvFixInstalled, isWasmMatMulFixInstalled, isWasmPoolFixInstalled, selectBackend, tf } from './index.ts';
 
 const require = createRequire(import.meta.url);
@@ -20,9 +21,10 @@ function installed(pkg: string): boolean {
   }
 }
 
-// These tests describe this machine, where npm could not fetch libtensorflow; with either native
-// package present, auto-selection rightly prefers it, so the wasm expectations no longer apply.
-const noNative = !installed('@tensorflow/tfjs-node') && !installed('@tensorflow/tfjs-node-gpu');
+// These tests describe this machine, where npm could not fetch libtensorflow and Dawn finds no GPU; with
+// either native package present, or a hardware WebGPU adapter, auto-selection rightly prefers it, so the
+// wasm expectations no longer apply.
+const noNative = !installed('@tensorflow/tfjs-node') && !installed('@tensorflow/tfjs-node-gpu') && !(await hasHardwareWebGpu());
 
 /** Runs a snippet in a fresh Node process from a directory outside the repo, as a script would. */
 async function inFreshProcess(code: string, env: Record<string, string | undefined>) {
@@ -43,7 +45,7 @@ describe.runIf(noNative)('backend selection on this machine (no native tfjs)', (
     const info = await selectBackend();
     expect(info).toMatchObject({ name: 'wasm', tfBackend: 'wasm', forced: false });
     expect(info.note).toContain('SIMD');
-    expect(info.skipped.map((s) => s.name)).toEqual(['node-gpu', 'node']);
+    expect(info.skipped.map((s) => s.name)).toEqual(['node-gpu', 'webgpu', 'node']);
     expect(tf.getBackend()).toBe('wasm');
     expect(isWasmMatMulFixInstalled()).toBe(true);
     expect(isWasmConvFixInstalled()).toBe(true);
@@ -92,6 +94,6 @@ describe.runIf(noNative)('ready() in a fresh process', () => {
     const node = await inFreshProcess(probe, { KIT_BACKEND: 'node' });
     expect(node.stdout).toMatch(/^KitError: KIT_BACKEND=node was asked for, but @tensorflow\/tfjs-node is not installed/);
     const typo = await inFreshProcess(probe, { KIT_BACKEND: 'gpu' });
-    expect(typo.stdout).toMatch(/^KitError: KIT_BACKEND="gpu" .*node-gpu, node, wasm, cpu/);
+    expect(typo.stdout).toMatch(/^KitError: KIT_BACKEND="gpu" .*node-gpu, webgpu, node, wasm, cpu/);
   });
 });

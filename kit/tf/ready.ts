@@ -1,6 +1,7 @@
 import { KitError } from '#kit/errors';
 import { announceBackend } from './announce.ts';
 import { parseBackendEnv, type BackendName } from './backend-name.ts';
+import { installCpuResizeFix } from './cpu-resize.ts';
 import { registerFileRouter } from './file-io.ts';
 import { realLoaders } from './loaders.ts';
 import { chooseBackend, type BackendInfo, type BackendLoaders } from './select.ts';
@@ -15,6 +16,9 @@ let pending: Promise<BackendInfo> | undefined;
  * `ready()` is what most code wants.
  */
 export async function selectBackend(forced?: BackendName, loaders: BackendLoaders = realLoaders): Promise<BackendInfo> {
+  // Before any loader, whichever backend wins: cpu is the last fallback, and tests on other backends
+  // switch to it as their reference (tf.setBackend('cpu'), which runs no loader).
+  installCpuResizeFix();
   const info = await chooseBackend(loaders, forced);
   registerFileRouter();
   selected = info;

@@ -57,6 +57,7 @@ const failing = (err: unknown): BackendLoader => vi.fn(() => Promise.reject(err 
 function loaders(overrides: Partial<Record<BackendName, BackendLoader>>): BackendLoaders {
   return {
     'node-gpu': overrides['node-gpu'] ?? failing(absent('@tensorflow/tfjs-node-gpu')),
+    webgpu: overrides.webgpu ?? failing(new KitError('Dawn found no WebGPU adapter (none offered)')),
     node: overrides.node ?? failing(absent('@tensorflow/tfjs-node')),
     wasm: overrides.wasm ?? ok('wasm'),
     cpu: overrides.cpu ?? ok('cpu'),
@@ -107,8 +108,8 @@ describe('chooseBackend without KIT_BACKEND', () => {
     const l = loaders({});
     const info = await chooseBackend(l);
     expect(info).toMatchObject({ name: 'wasm', tfBackend: 'wasm', forced: false });
-    expect(info.skipped.map((s) => s.name)).toEqual(['node-gpu', 'node']);
-    expect(info.skipped[1]?.reason).toContain('@tensorflow/tfjs-node is not installed');
+    expect(info.skipped.map((s) => s.name)).toEqual(['node-gpu', 'webgpu', 'node']);
+    expect(info.skipped[2]?.reason).toContain('@tensorflow/tfjs-node is not installed');
     expect(l.cpu).not.toHaveBeenCalled();
   });
 
@@ -133,6 +134,22 @@ describe('chooseBackend without KIT_BACKEND', () => {
     expect(l.node).not.toHaveBeenCalled();
   });
 
+  it('passes over a software WebGPU adapter, with the reason, and asks the loader as auto-selection', async () => {
+    const software = new KitError('the only WebGPU adapter is llvmpipe via OpenGL ES (llvmpipe, a software renderer), slower than wasm, so it is passed over');
+    const l = loaders({ webgpu: failing(software) });
+    const info = await chooseBackend(l);
+    expect(info.name).toBe('wasm');
+    expect(info.skipped.find((s) => s.name === 'webgpu')?.reason).toMatch(/software renderer.*passed over/);
+    expect(l.webgpu).toHaveBeenCalledWith(false);
+  });
+
+  it('prefers a hardware WebGPU adapter to tfjs-node on the CPU', async () => {
+    const l = loaders({ webgpu: ok('webgpu', { note: 'Dawn, nvidia ampere: NVIDIA GeForce RTX 3060 via Vulkan' }), node: ok('tensorflow') });
+    const info = await chooseBackend(l);
+    expect(info).toMatchObject({ name: 'webgpu', tfBackend: 'webgpu' });
+    expect(l.node).not.toHaveBeenCalled();
+  });
+
   it('falls back to cpu when wasm fails too', async () => {
     const info = await chooseBackend(loaders({ wasm: failing(new KitError('the wasm backend failed to initialise')) }));
     expect(info.name).toBe('cpu');
@@ -147,9 +164,10 @@ describe('chooseBackend without KIT_BACKEND', () => {
 });
 
 describe('chooseBackend with KIT_BACKEND', () => {
-  it('loads only the forced backend', async () => {
+  it('loads only the forced backend, telling it that it was forced (webgpu then takes a software adapter)', async () => {
     const l = loaders({});
     const info = await chooseBackend(l, 'cpu');
+    expect(l.cpu).toHaveBeenCalledWith(true);
     expect(info).toMatchObject({ name: 'cpu', forced: true, skipped: [] });
     expect(l.wasm).not.toHaveBeenCalled();
     expect(l['node-gpu']).not.toHaveBeenCalled();
@@ -179,6 +197,6 @@ describe('parseBackendEnv', () => {
   });
   it('rejects anything else, listing the valid values', () => {
     expect(() => parseBackendEnv('gpu')).toThrow(KitError);
-    expect(() => parseBackendEnv('gpu')).toThrow(/"gpu".*node-gpu, node, wasm, cpu/);
+    expect(() => parseBackendEnv('gpu')).toThrow(/"gpu".*node-gpu, webgpu, node, wasm, cpu/);
   });
 });

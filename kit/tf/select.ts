@@ -4,7 +4,7 @@ import { describeLoadError } from './load-error.ts';
 
 /** What a loader reports once its backend is active. */
 export interface LoadedBackend {
-  /** The tfjs backend name now active: 'tensorflow', 'wasm' or 'cpu'. */
+  /** The tfjs backend name now active: 'tensorflow', 'webgpu', 'wasm' or 'cpu'. */
   tfBackend: string;
   /** One line on how it runs, e.g. "SIMD, 1 thread". */
   note: string;
@@ -15,8 +15,11 @@ export interface LoadedBackend {
   degraded?: string;
 }
 
-/** Activates one backend or throws the error that kept it from loading. */
-export type BackendLoader = () => Promise<LoadedBackend>;
+/**
+ * Activates one backend or throws the error that kept it from loading. `forced` is true when KIT_BACKEND
+ * named it: the webgpu loader then accepts a software adapter, which auto-selection passes over.
+ */
+export type BackendLoader = (forced: boolean) => Promise<LoadedBackend>;
 
 export type BackendLoaders = Readonly<Record<BackendName, BackendLoader>>;
 
@@ -35,15 +38,15 @@ export interface BackendInfo extends LoadedBackend {
 }
 
 /**
- * ARCHITECTURE.md contract 4: the forced backend or nothing; otherwise the first of node-gpu, node, wasm, cpu
- * that loads. The loaders are parameters so the fallback logic can be tested against the errors the
+ * ARCHITECTURE.md contract 4: the forced backend or nothing; otherwise the first of node-gpu, webgpu (on a
+ * hardware adapter only), node, wasm, cpu that loads. The loaders are parameters so the fallback logic can be tested against the errors the
  * native packages really throw, on a machine where they are not installed.
  */
 export async function chooseBackend(loaders: BackendLoaders, forced?: BackendName): Promise<BackendInfo> {
   if (forced !== undefined) {
     let loaded: LoadedBackend;
     try {
-      loaded = await loaders[forced]();
+      loaded = await loaders[forced](true);
     } catch (err) {
       throw new KitError(
         `KIT_BACKEND=${forced} was asked for, but ${reasonFor(forced, err)}. Fix that, or unset KIT_BACKEND ` +
@@ -63,7 +66,7 @@ export async function chooseBackend(loaders: BackendLoaders, forced?: BackendNam
   const skipped: SkippedBackend[] = [];
   for (const name of BACKEND_NAMES) {
     try {
-      const loaded = await loaders[name]();
+      const loaded = await loaders[name](false);
       return { ...loaded, name, forced: false, skipped };
     } catch (err) {
       skipped.push({ name, reason: reasonFor(name, err) });
@@ -84,6 +87,7 @@ function reasonFor(name: BackendName, err: unknown): string {
 /** The npm package behind each backend, as named in error messages. */
 export const PACKAGES: Readonly<Record<BackendName, string>> = {
   'node-gpu': '@tensorflow/tfjs-node-gpu',
+  webgpu: 'webgpu',
   node: '@tensorflow/tfjs-node',
   wasm: '@tensorflow/tfjs-backend-wasm',
   cpu: '@tensorflow/tfjs-backend-cpu',
