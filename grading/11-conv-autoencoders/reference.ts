@@ -1,0 +1,101 @@
+/**
+ * What the hidden tests of exercise 11 compute for themselves (the public tests hold their own copies):
+ * the digits' covariance, its top-k subspace by subspace iteration, the largest principal angle of two
+ * 2-D subspaces, the directions of a model's last dense kernel, the linear run of pca.test.ts, the
+ * parameter count of the README's convolutional autoencoders and the one-weight shrinkage model.
+ */
+import { Rng } from '#kit/rng';
+import { tf } from '#kit/tf';
+import type { Examples } from '#kit/train';
+import { trainAutoencoder } from '../../exercises/11-conv-autoencoders/latent.ts';
+
+const dot = (u: ArrayLike<number>, v: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < u.length; i++) s += u[i]! * v[i]!;
+  return s;
+};
+
+/** The covariance of `ex` (features × features), centred or not. */
+export function covariance(ex: Examples, centre: boolean): Float64Array {
+  const c = tf.tidy(() => {
+    const x = tf.tensor2d(ex.x, [ex.count, ex.features]);
+    const xc = centre ? tf.sub(x, tf.mean(x, 0)) : x;
+    return tf.div(tf.matMul(xc, xc, true, false), ex.count);
+  });
+  const out = Float64Array.from(c.dataSync());
+  c.dispose();
+  return out;
+}
+
+function gramSchmidt(vs: Float64Array[]): Float64Array[] {
+  const out: Float64Array[] = [];
+  for (const v0 of vs) {
+    const v = Float64Array.from(v0);
+    for (const q of out) {
+      const s = dot(v, q);
+      for (let i = 0; i < v.length; i++) v[i]! -= s * q[i]!;
+    }
+    const n = Math.sqrt(dot(v, v));
+    out.push(v.map((x) => x / n));
+  }
+  return out;
+}
+
+/** Top-k eigenvectors of the symmetric d × d matrix `c` by 200 rounds of subspace iteration. */
+export function topSubspace(c: Float64Array, d: number, k: number): Float64Array[] {
+  const rng = new Rng(99);
+  let q = gramSchmidt(Array.from({ length: k }, () => Float64Array.from(rng.normals(d))));
+  for (let round = 0; round < 200; round++) {
+    q = gramSchmidt(q.map((v) => Float64Array.from({ length: d }, (_, i) => dot(c.subarray(i * d, (i + 1) * d), v))));
+  }
+  return q;
+}
+
+/** The largest principal angle between two 2-D subspaces. */
+export function largestAngle(a: Float64Array[], b: Float64Array[]): number {
+  const [qa, qb] = [gramSchmidt(a), gramSchmidt(b)];
+  const m = qa.map((u) => qb.map((v) => dot(u, v)));
+  const [p, q, r] = [m[0]![0]! ** 2 + m[1]![0]! ** 2, m[0]![0]! * m[0]![1]! + m[1]![0]! * m[1]![1]!, m[0]![1]! ** 2 + m[1]![1]! ** 2];
+  const smallest = (p + r) / 2 - Math.sqrt(((p - r) / 2) ** 2 + q * q);
+  return Math.acos(Math.min(1, Math.sqrt(Math.max(0, smallest))));
+}
+
+/** The rows of a model's last dense kernel. */
+export function lastKernelRows(model: tf.LayersModel): Float64Array[] {
+  const w = model.layers.filter((l) => l.getClassName() === 'Dense').at(-1)!.getWeights()[0]!;
+  const [k, n] = w.shape as [number, number];
+  const data = w.dataSync();
+  return Array.from({ length: k }, (_, r) => Float64Array.from(data.subarray(r * n, (r + 1) * n)));
+}
+
+/** The public linear run (pca.test.ts): two phases of batch 1,000. */
+export const LINEAR_RUN = { phases: [{ epochs: 30, learningRate: 3e-2 }, { epochs: 5, learningRate: 3e-3 }], batchSize: 1000, digits: 8000 } as const;
+export const MAX_ANGLE_DEGREES = 15;
+
+export function trainLinearRun(model: tf.LayersModel, data: Examples, seed: number): void {
+  LINEAR_RUN.phases.forEach((p, i) => {
+    trainAutoencoder(model, data, { seed: seed + 100 * i, epochs: p.epochs, learningRate: p.learningRate, batchSize: LINEAR_RUN.batchSize, progress: false });
+  });
+}
+
+/** Parameters of the README's convolutional autoencoder. */
+export function caeParams(f1: number, f2: number, code: number, skip: boolean): number {
+  const conv = (k: number, cin: number, cout: number): number => k * k * cin * cout + cout;
+  const dense = (n: number, m: number): number => n * m + m;
+  const wide = skip ? 2 : 1;
+  return conv(3, 1, f1) + conv(3, f1, f2) + dense(49 * f2, code) + dense(code, 49 * f2) + conv(3, wide * f2, f1) + conv(3, wide * f1, 1);
+}
+
+/** y = a·x + b per pixel, one a and b for all: a = 1, b = 0 at the start. */
+export function shrinkModel(): tf.LayersModel {
+  return tf.sequential({
+    layers: [
+      tf.layers.reshape({ targetShape: [784, 1], inputShape: [784] }),
+      tf.layers.dense({ units: 1, kernelInitializer: 'ones', biasInitializer: 'zeros' }),
+      tf.layers.flatten(),
+    ],
+  });
+}
+
+/** The public shrinkage run (denoise.test.ts). */
+export const SHRINK_RUN = { epochs: 10, batchSize: 100, learningRate: 1e-2, sigma: 0.3, digits: 2000 } as const;
