@@ -15,7 +15,7 @@
  * error (≈ 1e-10).
  */
 import { describe, expect, it } from 'vitest';
-import { ArgumentError } from '#kit/errors';
+import { ArgumentError, atCallSite } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import {
   chernoffInterval,
@@ -35,6 +35,7 @@ import {
   varianceInterval,
   varianceTestPower,
 } from '#kit/stats';
+import { expectAtLeast, expectClose } from '#kit/testing';
 import {
   conditionalDensity,
   type Density,
@@ -86,23 +87,15 @@ const reluInputs: VectorSampler = (n, rng) => rng.normals(n, 0, 1).map((g) => Ma
 
 const squares = (xs: Float64Array): Float64Array => xs.map((v) => v * v);
 
-/** Deterministic comparison with a tolerance relative to max(1, |expected|). */
-function expectClose(actual: number, expected: number, tol: number, what: string): void {
-  const err = Math.abs(actual - expected);
-  expect(err, `${what}: got ${actual}, expected ${expected} (tolerance ${tol})`).toBeLessThanOrEqual(
-    tol * Math.max(1, Math.abs(expected)),
-  );
-}
-
-function expectOutside(interval: Interval, wrong: number, what: string): void {
+const expectOutside = atCallSite((interval: Interval, wrong: number, what: string): void => {
   expect(contains(interval, wrong), `${what} = ${wrong} should be rejected by ${formatInterval(interval)}`).toBe(false);
-}
+});
 
 const QUAD_TOL = 1e-8;
 
 // ================================================================================================
 
-describe('part 1 (2 pts): the assumptions behind Var[Σ wⱼxⱼ] = n·Var[w·x] — simulatePreactivations', () => {
+describe('part 1: the assumptions behind Var[Σ wⱼxⱼ] = n·Var[w·x] — simulatePreactivations', () => {
   const n = 50;
   const trials = 20_000;
   const sigma2 = 2 / n;
@@ -166,7 +159,7 @@ describe('part 1 (2 pts): the assumptions behind Var[Σ wⱼxⱼ] = n·Var[w·x]
 
 // ================================================================================================
 
-describe('part 2 (4 pts): Var[w·x] = Var[w]·E[x²], the He rule Var[w] = 2/n_in and a 30-layer ReLU network', () => {
+describe('part 2: Var[w·x] = Var[w]·E[x²], the He rule Var[w] = 2/n_in and a 30-layer ReLU network', () => {
   describe('productVariance and weightInputVariance', () => {
     it('productVariance is Var[A]Var[B] + Var[A]E[B]² + Var[B]E[A]² = E[A²]E[B²] − E[A]²E[B]² for any moments; bad moments are an ArgumentError', () => {
       // A ~ N(1, 2²), B ~ U[0, 1]: 4/12 + 4/4 + 1/12 = 17/12.
@@ -372,6 +365,14 @@ describe('part 2 (4 pts): Var[w·x] = Var[w]·E[x²], the He rule Var[w] = 2/n_i
       expect(() => activationMeanSquares(3, 8, 1.5, 'he', rng)).toThrow(ArgumentError);
     });
 
+    it('measures each layer after its ReLU: with one unit, a layer whose pre-activation w·x is negative outputs exactly 0 (over 40 seeds, all positive has probability 2^−40)', () => {
+      const last = Array.from({ length: 40 }, (_, s) => activationMeanSquares(1, 1, 1, 'standard', new Rng(100 + s))[1]!);
+      expectAtLeast(last.filter((v) => v === 0).length, 1, 'seeds (of 40) whose one-unit layer gave m[1] = 0', {
+        rule: 'm[l] is the mean square of the activations x_l = ReLU(W·x_{l−1}), taken after the ReLU; w·x < 0 half the time, and then x_l = 0',
+        mistakes: [{ name: 'the mean square of the pre-activations W·x (taken before the ReLU), which is never 0', value: 0 }],
+      });
+    });
+
     it(`with He init N(0, 2/n) the mean square stays within a bounded factor of the input's at all 30 layers — between ${Math.exp(last(bounds.he).lo).toPrecision(2)} and ${Math.exp(last(bounds.he).hi).toPrecision(2)} at layer 30 (Chernoff, α ≤ ${A})`, () => {
       const m = activationMeanSquares(depth, width, batch, 'he', new Rng(42));
       expectRatiosWithin(m, bounds.he, 'He');
@@ -399,7 +400,7 @@ describe('part 2 (4 pts): Var[w·x] = Var[w]·E[x²], the He rule Var[w] = 2/n_i
 
 // ================================================================================================
 
-describe('part 3a (2 pts): E[z] — expectedPreactivation', () => {
+describe('part 3a: E[z] — expectedPreactivation', () => {
   it('is 0 for zero-mean weights, whatever the inputs\' mean', () => {
     for (const [n, mx] of [[10, 7.5], [3, -2], [256, 0.4]] as const) {
       expect(Math.abs(expectedPreactivation(n, 0, mx)), `n = ${n}, E[x] = ${mx}`).toBe(0);
@@ -433,7 +434,7 @@ describe('part 3a (2 pts): E[z] — expectedPreactivation', () => {
 
 // ================================================================================================
 
-describe('part 3b (1 pt): the density of z = w·x for a fixed x — conditionalDensity', () => {
+describe('part 3b: the density of z = w·x for a fixed x — conditionalDensity', () => {
   const weightDensities: Record<string, Density> = {
     'N(0, 0.8²)': gaussian(0.8),
     'Laplace(0, 0.5)': laplace(0.5),
@@ -482,7 +483,7 @@ describe('part 3b (1 pt): the density of z = w·x for a fixed x — conditionalD
 
 // ================================================================================================
 
-describe('part 3c (1 pt): is z symmetric around 0? — symmetryGap', () => {
+describe('part 3c: is z symmetric around 0? — symmetryGap', () => {
   it('is 0 for the density of w·x with symmetric weights (Gaussian, Laplace, uniform), for x = −2 and x = 0.7', () => {
     for (const f of [gaussian(0.8), laplace(0.5), uniform(1)]) {
       for (const x of [-2, 0.7]) expect(symmetryGap(scaledDensity(f, x), 4)).toBeLessThanOrEqual(1e-15);
@@ -516,7 +517,7 @@ describe('part 3c (1 pt): is z symmetric around 0? — symmetryGap', () => {
 
 // ================================================================================================
 
-describe('bonus 3d (3 pts): Var[z] from the positive half-line — varianceByDefinition, varianceFromPositiveHalf', () => {
+describe('bonus 3d: Var[z] from the positive half-line — varianceByDefinition, varianceFromPositiveHalf', () => {
   it(`varianceByDefinition centres at the mean: N(0.7, 1.3²) → 1.69, Laplace(0, 0.5) → 0.5, U[−2, 2] → 4/3, Exponential(1) → 1 (not E[z²] = 2) (quadrature tolerance ${QUAD_TOL})`, () => {
     const cases: Array<[string, Density, number]> = [
       ['N(0.7, 1.3²)', gaussian(1.3, 0.7), 1.69],
@@ -546,7 +547,7 @@ describe('bonus 3d (3 pts): Var[z] from the positive half-line — varianceByDef
 
 // ================================================================================================
 
-describe('bonus 3e (2 pts): E[ReLU(z)²] = Var[z]/2 — expectedReluSquare', () => {
+describe('bonus 3e: E[ReLU(z)²] = Var[z]/2 — expectedReluSquare', () => {
   it(`is Var[z]/2 for symmetric zero-mean z: N(0, 1.7²) → 1.445, Laplace(0, 0.5) → 0.25, U[−2, 2] → 2/3 (quadrature tolerance ${QUAD_TOL})`, () => {
     const cases: Array<[string, Density, number]> = [
       ['N(0, 1.7²)', gaussian(1.7), 2.89 / 2],

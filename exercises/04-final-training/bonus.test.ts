@@ -16,6 +16,8 @@ import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { ready, tf } from '#kit/tf';
 import { accuracy, checkTestBudget, toExamples, withSeededMathRandom, type Examples } from '#kit/train';
+import { expectAllClose } from '#kit/testing';
+import { handForward } from '#kit/testing/models';
 import { trainConfig } from '../03-hyperparam-tuning/tuning.ts';
 import { buildEnhancedMlp, enhancedConfig, trainEnhanced, type Activation } from './final-training.ts';
 
@@ -38,29 +40,6 @@ const activations: Record<Activation, (z: number) => number> = {
   prelu: (z) => (z > 0 ? z : 0.25 * z),
 };
 
-/** Forward pass in float64 through the Dense layers with `act` between them (no batch-norm, no dropout). */
-function handForward(model: tf.LayersModel, x: Float32Array, features: number, act: (z: number) => number): Float64Array {
-  const dense = model.layers.filter((l) => l.getClassName() === 'Dense');
-  let h = Float64Array.from(x);
-  let width = features;
-  dense.forEach((layer, li) => {
-    const [kernel, bias] = layer.getWeights().map((w) => w.dataSync());
-    const units = bias!.length;
-    const rows = h.length / width;
-    const next = new Float64Array(rows * units);
-    for (let r = 0; r < rows; r++) {
-      for (let u = 0; u < units; u++) {
-        let z = bias![u]!;
-        for (let f = 0; f < width; f++) z += h[r * width + f]! * kernel![f * units + u]!;
-        next[r * units + u] = li < dense.length - 1 ? act(z) : z;
-      }
-    }
-    h = next;
-    width = units;
-  });
-  return h;
-}
-
 const classCount = (m: tf.LayersModel, ...names: string[]): number => m.layers.filter((l) => names.includes(l.getClassName())).length;
 
 const applyTraining = (m: tf.LayersModel, x: tf.Tensor): Float32Array =>
@@ -79,20 +58,34 @@ describe('buildEnhancedMlp', () => {
       }
       const x = Float32Array.from(rng.normals(10 * 6));
       const got = tf.tidy(() => (model.predict(tf.tensor2d(x, [10, 6])) as tf.Tensor).dataSync());
-      const want = handForward(model, x, 6, activations[activation]);
-      for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 4);
+      expectAllClose(got, handForward(model, x, 6, { hidden: activations[activation] }), 1e-4, `buildEnhancedMlp(…, ${activation}): outputs against a forward pass by hand`, {
+        rule: `Dense → ${activation} after every hidden layer, a linear output layer`,
+        mistakes: [
+          { name: 'ReLU whatever the activation option says', value: handForward(model, x, 6) },
+          { name: 'the activation on the output layer too', value: handForward(model, x, 6, { hidden: activations[activation], output: activations[activation] }) },
+        ],
+      });
       model.dispose();
     },
   );
 
   it('adds a batch-norm layer per hidden layer (γ, β trainable; moving mean and variance not) and a dropout layer per hidden layer', () => {
     const model = buildEnhancedMlp(20, 3, 8, 4, { batchNorm: true, dropout: 0.3, activation: 'relu', seed: 1 });
-    expect(classCount(model, 'Dense')).toBe(4);
-    expect(classCount(model, 'BatchNormalization')).toBe(3);
-    expect(classCount(model, 'Dropout', 'SeededDropout')).toBe(3);
+    expect(classCount(model, 'Dense'), 'Dense layers: nLayers hidden + 1 linear output').toBe(4);
+    expect(classCount(model, 'BatchNormalization'), 'one batch-norm layer per hidden layer, none on the output').toBe(3);
+    expect(classCount(model, 'Dropout', 'SeededDropout'), 'one dropout layer per hidden layer, none on the output').toBe(3);
     const dense = 20 * 8 + 8 + 2 * (8 * 8 + 8) + 8 * 4 + 4;
-    expect(model.countParams()).toBe(dense + 3 * 4 * 8);
-    expect(model.trainableWeights.reduce((n, w) => n + w.shape.reduce<number>((p, d) => p * (d ?? 1), 1), 0)).toBe(dense + 3 * 2 * 8);
+    expect(model.countParams(), 'parameters: the Dense layers + 4 per batch-norm unit (γ, β, moving mean, moving variance)').toBe(dense + 3 * 4 * 8);
+    expect(model.trainableWeights.reduce((n, w) => n + w.shape.reduce<number>((p, d) => p * (d ?? 1), 1), 0), 'trainable parameters: the Dense layers + γ and β per batch-norm unit (the moving statistics are not trainable)').toBe(dense + 3 * 2 * 8);
+    // Each hidden layer ends with its dropout, after the activation (and the batch-norm, before or after
+    // the activation): dropout before an ELU is another network (ELU(z/(1 − p)) ≠ ELU(z)/(1 − p)).
+    const elu = buildEnhancedMlp(20, 3, 8, 4, { batchNorm: true, dropout: 0.3, activation: 'elu', seed: 1 });
+    // (Which dropout layer it is, the mask tests below check.)
+    const blocks = elu.layers.map((l) => (l.getClassName() === 'Dropout' ? 'SeededDropout' : l.getClassName())).join(' ').split(/ ?Dense ?/).filter((b) => b !== '');
+    expect(blocks, 'the layers after each hidden Dense layer: batch-norm and ELU (either order), then dropout last').toEqual(
+      Array.from({ length: 3 }, (_, i) => (blocks[i]?.startsWith('ELU') === true ? 'ELU BatchNormalization SeededDropout' : 'BatchNormalization ELU SeededDropout')),
+    );
+    elu.dispose();
     const plain = buildEnhancedMlp(20, 3, 8, 4, { batchNorm: false, dropout: 0, activation: 'relu', seed: 1 });
     expect(plain.countParams()).toBe(dense);
     expect(classCount(plain, 'BatchNormalization', 'Dropout', 'SeededDropout')).toBe(0);

@@ -15,6 +15,7 @@ import { ArgumentError } from '#kit/errors';
 import { figurePath, lineChart } from '#kit/figures';
 import { ready } from '#kit/tf';
 import { accuracy, checkTestBudget, selectExamples, toExamples, type Examples } from '#kit/train';
+import { trainConfig } from '../03-hyperparam-tuning/tuning.ts';
 import {
   finalConfig,
   finalTraining,
@@ -104,13 +105,17 @@ describe('finalTraining on a small set', () => {
     const config = { layers: 3, units: 32, learningRate: 0.001, batchSize: 64, epochs: 2, l2: 0, optimizer: 'adam' as const };
     const all = finalTraining(config, small.train, testPart, { seed: 3, lastN: 20, progress: false });
     // 2 epochs × ⌈300/64⌉ = 10 iterations: fewer than 20, so all of them.
-    expect(all.iterations).toBe(10);
-    expect(all.lastLosses).toHaveLength(10);
-    expect(all.firstIteration).toBe(1);
-    expect(all.testAccuracy).toBe(accuracy(all.model, testPart));
+    expect(all.iterations, 'iterations: one per mini-batch, 2 epochs × ⌈300/64⌉ = 10').toBe(10);
+    expect(all.lastLosses, 'lastLosses with lastN = 20 after 10 iterations: all 10 (not the epoch means)').toHaveLength(10);
+    expect(all.firstIteration, 'firstIteration: iterations are numbered from 1').toBe(1);
+    expect(all.testAccuracy, 'testAccuracy: the accuracy of the returned model on the test set given (not the training set)').toBe(accuracy(all.model, testPart));
+    // The same seed through trainConfig: the losses are the mini-batch losses of those 10 steps, in order.
+    const stepLosses: number[] = [];
+    trainConfig(config, small.train, { seed: 3, onBatch: (loss) => stepLosses.push(loss) }).model.dispose();
+    expect(all.lastLosses, 'lastLosses: the loss of each mini-batch step (what trainConfig reports through onBatch), in order').toEqual(stepLosses);
     const tail = finalTraining(config, small.train, testPart, { seed: 3, lastN: 4, progress: false });
-    expect(tail.firstIteration).toBe(7);
-    expect(tail.lastLosses).toEqual(all.lastLosses.slice(6));
+    expect(tail.firstIteration, 'firstIteration with lastN = 4 of 10: iteration 7 (10 − 4 + 1)').toBe(7);
+    expect(tail.lastLosses, 'lastLosses with lastN = 4: the LAST four steps\' losses (not the first four)').toEqual(all.lastLosses.slice(6));
     for (const r of [all, tail]) r.model.dispose();
     expect(() => finalTraining(config, small.train, testPart, { seed: 3, lastN: 0, progress: false })).toThrow(/lastN/);
     expect(() => finalTraining(config, small.train, { ...testPart, count: 0, x: new Float32Array(0) }, { seed: 3 })).toThrow(ArgumentError);

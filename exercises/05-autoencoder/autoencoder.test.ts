@@ -9,16 +9,9 @@ import { ArgumentError } from '#kit/errors';
 import { parameterCounts, summary } from '#kit/summary';
 import { ready, tf } from '#kit/tf';
 import type { Examples } from '#kit/train';
+import { differing } from '#kit/testing';
 import { buildAutoencoder, prepareData, reconstruct, type DenseAutoencoder } from './autoencoder.ts';
 import { reconstructionFigure, reconstructionPanel } from './reconstructions.ts';
-
-/** Positions where two equally long arrays differ (a count, not a diff: vitest's diff of 100,000 numbers takes minutes). */
-function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Math.max(a.length, b.length);
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
-  return n;
-}
 
 let test: ImageDataset;
 
@@ -62,7 +55,7 @@ const disposeAll = (ae: DenseAutoencoder): void => {
   ae.model.dispose();
 };
 
-describe('task 1 (2 pts): prepareData', () => {
+describe('task 1: prepareData', () => {
   it('flattens the 10,000 test images to rows of 784 pixels, each byte / 255 (so in [0, 1], not centred, not / 256)', () => {
     const ex = prepareData(test);
     expect(ex.count).toBe(10_000);
@@ -86,7 +79,7 @@ describe('task 1 (2 pts): prepareData', () => {
   });
 });
 
-describe('task 2 (6 pts): buildAutoencoder', () => {
+describe('task 2: buildAutoencoder', () => {
   // Built by the first test that needs it (not in beforeAll: a stub's NotImplemented must fail each test).
   let built: DenseAutoencoder | undefined;
   const ae = (): DenseAutoencoder => (built ??= buildAutoencoder({ seed: 1 }));
@@ -150,7 +143,7 @@ describe('task 2 (6 pts): buildAutoencoder', () => {
   });
 });
 
-describe('task 4 (6 pts): reconstructions and the figure', () => {
+describe('task 4: reconstructions and the figure', () => {
   // A small stand-in autoencoder built here, so these points do not depend on task 2.
   let model: tf.LayersModel;
   beforeAll(() => {

@@ -7,6 +7,7 @@
  */
 import type { ImageDataset } from '#kit/data';
 import { ArgumentError, NotImplemented } from '#kit/errors';
+import { uniqueName } from '#kit/names';
 import { progress } from '#kit/progress';
 import { Rng } from '#kit/rng';
 import { tf } from '#kit/tf';
@@ -68,12 +69,8 @@ export function buildAutoencoder(options: { seed: number }): DenseAutoencoder {
   throw new NotImplemented('buildAutoencoder');
 }
 
-let names = 0;
-/** `base_N`, unique in this process: tfjs refuses two layers with the same name in one model. */
-export function uniqueName(base: string): string {
-  names += 1;
-  return `${base}_${String(names)}`;
-}
+/** tfjs refuses two layers with the same name in one model: `base_N`, unique in this process (kept in #kit/names, shared with the other exercises). */
+export { uniqueName };
 
 // ---- Task 3 (6 pts): training --------------------------------------------------------------------
 

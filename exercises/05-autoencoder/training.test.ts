@@ -8,15 +8,8 @@ import { loadFashionMnist, type ImageDataset } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { ready, tf } from '#kit/tf';
 import type { Examples } from '#kit/train';
+import { differing } from '#kit/testing';
 import { buildAutoencoder, trainAutoencoder } from './autoencoder.ts';
-
-/** Positions where two equally long arrays differ (a count, not a diff: vitest's diff of 100,000 numbers takes minutes). */
-function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Math.max(a.length, b.length);
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
-  return n;
-}
 
 let train: ImageDataset;
 let test: ImageDataset;
@@ -64,7 +57,7 @@ function standIn(seed: number): { model: tf.LayersModel } {
 const THRESHOLD_RUN = { epochs: 1, batchSize: 128, learningRate: 3e-3, seed: 1 } as const;
 const MAX_TEST_MSE = 0.019;
 
-describe('task 3 (6 pts): trainAutoencoder', () => {
+describe('task 3: trainAutoencoder', () => {
   it('lowers the reconstruction error and reports the per-epoch MSE: a mean over pixels (not a sum), validation after each epoch', () => {
     const { model } = standIn(2);
     const small = rows(train, 0, 3000);

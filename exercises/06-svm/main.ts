@@ -9,7 +9,7 @@
  * out/figures/06-svm/{homework,improved}-{loss,accuracy}.png.
  */
 import { parseArgs } from 'node:util';
-import { CIFAR10_CLASSES, FASHION_MNIST_CLASSES, findFile, loadCifar10, loadFashionMnist, type ImageDataset } from '#kit/data';
+import { CIFAR10_CLASSES, cifar10Installed, FASHION_MNIST_CLASSES, loadCifar10, loadFashionMnist, type ImageDataset } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { figurePath, lineChart } from '#kit/figures';
 import { runMain } from '#kit/report';
@@ -18,10 +18,8 @@ import { ready } from '#kit/tf';
 import { FROG_HORSE, prepareSvmData, PULLOVER_COAT, type ClassPair } from './svm.ts';
 import { buildSvm, evaluate, HOMEWORK_CONFIG, improvedConfig, trainSvm, type SvmConfig, type SvmHistory } from './train.ts';
 
-const CIFAR_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
-
 function loadPair(choice: string): { train: ImageDataset; test: ImageDataset; classes: ClassPair; names: string[]; dataset: string } {
-  const cifar = choice === 'cifar-10' || (choice === 'auto' && CIFAR_FILES.every((f) => findFile('cifar-10', f) !== undefined));
+  const cifar = choice === 'cifar-10' || (choice === 'auto' && cifar10Installed());
   if (cifar) {
     return { train: loadCifar10('train'), test: loadCifar10('test'), classes: FROG_HORSE, names: FROG_HORSE.map((c) => CIFAR10_CLASSES[c]!), dataset: 'CIFAR-10' };
   }

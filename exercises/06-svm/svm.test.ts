@@ -8,6 +8,7 @@ import { encodeCifarBatch, loadFashionMnist, parseCifarBatch, trainValSplit, typ
 import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { ready, tf } from '#kit/tf';
+import { differing } from '#kit/testing';
 import {
   channelStats,
   normalize,
@@ -18,14 +19,6 @@ import {
   svmLoss,
   svmTargets,
 } from './svm.ts';
-
-/** Positions where two equally long arrays differ (a count, not a diff: vitest's diff of thousands of numbers is slow). */
-function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Math.max(a.length, b.length);
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
-  return n;
-}
 
 beforeAll(async () => {
   await ready();
@@ -71,7 +64,7 @@ function colourFixture(count: number, rows = 4, cols = 4, seed = 1): ImageDatase
   return { images, labels, count, rows, cols, channels: 3 };
 }
 
-describe('SVMLoss (3 pts): C · mean(max(0, 1 − y·ŷ))', () => {
+describe('SVMLoss: C · mean(max(0, 1 − y·ŷ))', () => {
   it('matches hand-computed values', () => {
     // Margins y·ŷ = 2, 0.5, −1, 0 → hinge 0, 0.5, 2, 1 → mean 0.875.
     expect(loss(1, [2, 0.5, -1, 0], [1, 1, 1, -1])).toBeCloseTo(0.875, 6);
@@ -145,7 +138,7 @@ describe('SVMLoss (3 pts): C · mean(max(0, 1 − y·ŷ))', () => {
   });
 });
 
-describe('labels and data (3 pts)', () => {
+describe('labels and data', () => {
   it('svmTargets maps 6 (frog) → −1 and 7 (horse) → +1, or any [negative, positive] pair', () => {
     expect(Array.from(svmTargets(Uint8Array.from([6, 7, 7, 6, 6])))).toEqual([-1, 1, 1, -1, -1]);
     expect(Array.from(svmTargets([2, 4, 4], [2, 4]))).toEqual([-1, 1, 1]);

@@ -4,7 +4,7 @@
  * the weights before, in float64, and compared with what trainSvm produced.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ArgumentError } from '#kit/errors';
+import { ArgumentError, atCallSite } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { parameterCounts } from '#kit/summary';
 import { ready, tf } from '#kit/tf';
@@ -82,14 +82,14 @@ function gradient(ex: Examples, p: Params, C: number, lambda: number): Params {
   return { w: gw, b: gb };
 }
 
-function expectParamsClose(actual: Params, expected: Params, what: string): void {
+const expectParamsClose = atCallSite((actual: Params, expected: Params, what: string): void => {
   const worst = Math.max(Math.abs(actual.b - expected.b), ...actual.w.map((v, j) => Math.abs(v - expected.w[j]!)));
   expect(worst, `${what}: largest difference from the expected parameters`).toBeLessThan(2e-5);
-}
+});
 
 const fullBatch = (ex: Examples, config: Partial<SvmConfig>): SvmConfig => ({ ...HOMEWORK_CONFIG, epochs: 1, batchSize: ex.count, ...config });
 
-describe('training (2 pts): buildSvm and trainSvm', () => {
+describe('training: buildSvm and trainSvm', () => {
   it('buildSvm is one linear output per image: features + 1 parameters (3,073 for CIFAR-10, 785 for Fashion-MNIST), seeded', () => {
     const m = buildSvm(3072, 1);
     expect(parameterCounts(m).total).toBe(3073);

@@ -6,7 +6,7 @@
  * installed. The bounds come from measurements over several seeds (README, "How the bounds were set").
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findFile, loadCifar10, loadFashionMnist, trainValSplit, type ImageDataset } from '#kit/data';
+import { cifar10Installed, loadCifar10, loadFashionMnist, trainValSplit, type ImageDataset } from '#kit/data';
 import { ready, tf } from '#kit/tf';
 import { batches, toExamples, trainStep, type Examples, type LossFn } from '#kit/train';
 import { buildAutoencoder, TiedAutoencoder, type Autoencoder } from './models.ts';
@@ -86,10 +86,9 @@ function compare(
   return result;
 }
 
-const CIFAR_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
-const cifarMissing = (): boolean => CIFAR_FILES.some((f) => findFile('cifar-10', f) === undefined);
+const cifarMissing = (): boolean => !cifar10Installed();
 
-describe('comparison (2 pts): tied vs untied at the same budget', () => {
+describe('comparison: tied vs untied at the same budget', () => {
   it(`on Fashion-MNIST (70 / 30 split of the 60,000 training images, ${String(FASHION_BUDGET.epochs)} epochs of Adam): tied validation MSE ≤ ${String(MAX_RATIO)} × untied, both ≤ ${String(MAX_VAL_MSE)}`, () => {
     const tied = new TiedAutoencoder({ seed: 11, inputSize: 784 });
     const untied = buildAutoencoder({ seed: 11, inputSize: 784 });
@@ -101,7 +100,7 @@ describe('comparison (2 pts): tied vs untied at the same budget', () => {
 });
 
 // Its own group (and rubric item): it runs only where CIFAR-10 is installed.
-describe('CIFAR-10 (1 bonus pt, runs when installed)', () => {
+describe('CIFAR-10 bonus (runs when installed)', () => {
   it(`on CIFAR-10 (the homework's dataset; ${String(CIFAR_BUDGET.epochs)} epochs of Adam): tied validation MSE ≤ untied`, (ctx) => {
     const tied = new TiedAutoencoder({ seed: 11 });
     const untied = buildAutoencoder({ seed: 11 });

@@ -7,15 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError } from '#kit/errors';
 import { formatSummary, parameterCounts } from '#kit/summary';
 import { ready, tf } from '#kit/tf';
+import { differing } from '#kit/testing';
+import { tensorMaxAbsDiff as maxAbsDiff, variableOf as variable } from '#kit/testing/models';
 import { buildAutoencoder, TiedAutoencoder, TiedDense, type Autoencoder } from './models.ts';
-
-/** Positions where two equally long arrays differ (a count, not a diff: vitest's diff of 100,000 numbers takes minutes). */
-function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Math.max(a.length, b.length);
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
-  return n;
-}
 
 beforeAll(async () => {
   await ready();
@@ -27,14 +21,6 @@ const untiedCount = (n: number, h = 128, k = 32): number => 2 * n * h + 2 * h * 
 const tiedCount = (n: number, h = 128, k = 32): number => n * h + h * k + h + k + h + n;
 
 const input = (rows: number, n: number, seed: number): tf.Tensor2D => tf.randomUniform([rows, n], 0, 1, 'float32', seed);
-const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => a.sub(b).abs().max().dataSync()[0]!);
-const isVariable = (t: tf.Tensor): t is tf.Variable => t instanceof tf.Variable;
-/** The tf.Variable a layer weight wraps (what tf.variableGrads differentiates with respect to). */
-function variable(w: tf.LayerVariable): tf.Variable {
-  const v = w.read();
-  if (!isVariable(v)) throw new Error(`${w.name} is not backed by a tf.Variable`);
-  return v;
-}
 
 /** The encoder's two kernels and biases, in forward order, as the variables themselves. */
 function encoderWeights(ae: Autoencoder): { k1: tf.LayerVariable; b1: tf.LayerVariable; k2: tf.LayerVariable; b2: tf.LayerVariable } {
@@ -61,7 +47,7 @@ function encode(x: tf.Tensor2D, k1: tf.Tensor, b1: tf.Tensor, k2: tf.Tensor, b2:
   return tf.tidy(() => tf.relu(tf.relu(x.matMul(k1).add(b1)).matMul(k2).add(b2)) as tf.Tensor2D);
 }
 
-describe('part 2 (2 pts): the untied autoencoder', () => {
+describe('part 2: the untied autoencoder', () => {
   it('has 797,984 parameters for CIFAR-10 (3,072 inputs) and 209,968 for Fashion-MNIST (784): 257·n + 8,480', () => {
     const cifar = buildAutoencoder({ seed: 1 });
     expect(untiedCount(3072)).toBe(797_984);
@@ -109,7 +95,7 @@ describe('part 2 (2 pts): the untied autoencoder', () => {
   });
 });
 
-describe('part 5 (4 pts): TiedAutoencoder', () => {
+describe('part 5: TiedAutoencoder', () => {
   it('TiedDense owns only a bias (of the source\'s input size) and computes act(x·Kᵀ + c) with the source\'s kernel K', () => {
     const source = tf.layers.dense({ units: 6, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) });
     const x = tf.input({ shape: [10] });

@@ -8,15 +8,8 @@ import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { ready, tf } from '#kit/tf';
 import type { Examples } from '#kit/train';
+import { differing } from '#kit/testing';
 import { fit, reconstructionSplit } from './train.ts';
-
-/** Positions where two equally long arrays differ (a count, not a diff: vitest's diff of 100,000 numbers takes minutes). */
-function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Math.max(a.length, b.length);
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
-  return n;
-}
 
 let fashion: ImageDataset;
 
@@ -48,7 +41,7 @@ const rows = (d: ImageDataset, from: number, to: number): Examples => ({
   features: 784,
 });
 
-describe('parts 1 and 3 (2 pts): data and training with a validation curve', () => {
+describe('parts 1 and 3: data and training with a validation curve', () => {
   it('reconstructionSplit: 70 % / 30 % with trainValSplit, pixels byte / 255 (no normalisation), one row per image', () => {
     const { train, val } = reconstructionSplit(fashion, { seed: 3 });
     expect([train.count, val.count]).toEqual([7000, 3000]);

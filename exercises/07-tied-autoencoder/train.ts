@@ -2,7 +2,7 @@
  * Exercise 07, parts 1 and 3 — data for the reconstruction task and a training loop that tracks the
  * validation error. The same loop trains the untied and the tied model.
  */
-import { findFile, loadCifar10, loadFashionMnist, trainValSplit, type ImageDataset } from '#kit/data';
+import { cifar10Installed, loadCifar10, loadFashionMnist, trainValSplit, type ImageDataset } from '#kit/data';
 import { ArgumentError, NotImplemented } from '#kit/errors';
 import { progress } from '#kit/progress';
 import { tf } from '#kit/tf';
@@ -24,11 +24,9 @@ export function reconstructionSplit(d: ImageDataset, options: { seed: number; va
 
 export type DatasetName = 'cifar-10' | 'fashion-mnist';
 
-const CIFAR_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
-
 /** True when every CIFAR-10 batch file is on the data search path (nothing is read). */
 export function cifarAvailable(): boolean {
-  return CIFAR_FILES.every((f) => findFile('cifar-10', f) !== undefined);
+  return cifar10Installed();
 }
 
 /** What the exercise runs on, and why. */

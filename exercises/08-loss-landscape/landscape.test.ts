@@ -10,7 +10,7 @@
  * float32 rounding in the forward pass (≈ 1e-7 relative); the tolerance is 1e-5.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ArgumentError } from '#kit/errors';
+import { ArgumentError, atCallSite } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { ready, tf } from '#kit/tf';
 import { meanCrossEntropy, type Examples } from '#kit/train';
@@ -101,9 +101,9 @@ function directLoss(model: tf.LayersModel, theta: ArrayLike<number>, data: Examp
   return meanCrossEntropy(model, data);
 }
 
-function expectLossClose(actual: number, expected: number, what: string): void {
+const expectLossClose = atCallSite((actual: number, expected: number, what: string): void => {
   expect(Math.abs(actual - expected), `${what}: got ${actual}, expected ${expected}`).toBeLessThanOrEqual(REL_TOL * Math.max(1, expected));
-}
+});
 
 beforeAll(async () => {
   await ready();

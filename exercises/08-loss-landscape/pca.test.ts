@@ -9,17 +9,17 @@
  */
 import { SingularValueDecomposition, Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
-import { ArgumentError } from '#kit/errors';
+import { ArgumentError, atCallSite } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { fitPca, Pca, type PcaFit } from './pca.ts';
 import { addScaled, dot, maxAbs, maxAbsDiff, norm, orthonormalDirections, signFixed as withSignConvention, sub } from '#kit/vectors';
 
 /** |actual − expected| ≤ tol · max(1, max |expected|), entry by entry. */
-function expectVectorClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
+const expectVectorClose = atCallSite((actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void => {
   expect(actual.length, `${what}: length`).toBe(expected.length);
   const err = maxAbsDiff(actual, expected);
   expect(err, `${what}: largest difference ${err}`).toBeLessThanOrEqual(tol * Math.max(1, maxAbs(expected)));
-}
+});
 
 interface Wave {
   amplitude: number;

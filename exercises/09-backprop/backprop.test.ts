@@ -13,11 +13,12 @@
  * rounding (1e-9) and far below the mistakes they catch; comparisons with tfjs (float32) use 1e-4.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadFashionMnist } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { binomialInterval, cltMeanInterval, cltVarianceInterval, contains, expectWithin, mean, variance } from '#kit/stats';
 import { ready, tf } from '#kit/tf';
+import { expectNear } from '#kit/testing';
+import { columnMeans, dot, fashionPair, flat, gradientChecker, partlyTrained, projectedPopulationVariance, randomNet, referenceTable, sig, THE_NET, totalPopulationVariance, withoutReplacement } from '#kit/testing/backprop';
 import { normalizedStep, signStep } from './steps.ts';
 import { gradientVarianceByBatchSize, minibatchGradient, perExampleGradients, type GradientTable, type LogisticData } from './minibatch.ts';
 import {
@@ -26,9 +27,7 @@ import {
   linearNetworkGradients,
   sigmoid,
   softmaxCrossEntropyDelta,
-  type Activation,
   type Matrix,
-  type TwoLayerNet,
   type Vector,
 } from './backprop.ts';
 import { binaryCrossEntropy, crossEntropyMinimum } from './cross-entropy.ts';
@@ -44,42 +43,8 @@ const A_CLT = ALPHA_CLT.toExponential();
 
 // ---- helpers written independently of the student's code ----------------------------------------
 
-function expectClose(actual: ArrayLike<number> | number, expected: ArrayLike<number> | number, tol: number, what: string): void {
-  const a = typeof actual === 'number' ? [actual] : Array.from(actual);
-  const e = typeof expected === 'number' ? [expected] : Array.from(expected);
-  expect(a.length, `${what}: length`).toBe(e.length);
-  for (let i = 0; i < e.length; i++) {
-    const err = Math.abs(a[i]! - e[i]!);
-    expect(err, `${what}[${i}]: got ${a[i]}, expected ${e[i]} (tolerance ${tol})`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(e[i]!)));
-  }
-}
+const expectClose = expectNear;
 
-const flat = (M: Matrix): number[] => M.flat();
-const sig = (z: number): number => 1 / (1 + Math.exp(-z));
-
-/** Logistic regression on two Fashion-MNIST classes, 7×7 average-pooled (49 features in [0, 1]). */
-function fashionPair(c0: number, c1: number, perClass: number, skip = 0): LogisticData {
-  const ds = loadFashionMnist('test');
-  const picked: number[] = [];
-  const seen = [0, 0];
-  for (let i = 0; i < ds.count && picked.length < 2 * perClass; i++) {
-    const k = ds.labels[i] === c0 ? 0 : ds.labels[i] === c1 ? 1 : -1;
-    if (k < 0) continue;
-    seen[k]!++;
-    if (seen[k]! > skip && seen[k]! <= skip + perClass) picked.push(i);
-  }
-  const d = 49;
-  const n = picked.length;
-  const x = new Float64Array(n * d);
-  const y = new Float64Array(n);
-  picked.forEach((idx, r) => {
-    y[r] = ds.labels[idx] === c1 ? 1 : 0;
-    for (let a = 0; a < 28; a++) {
-      for (let b = 0; b < 28; b++) x[r * d + Math.floor(a / 4) * 7 + Math.floor(b / 4)]! += ds.images[idx * 784 + a * 28 + b]! / (255 * 16);
-    }
-  });
-  return { x, y, n, d };
-}
 
 /** Mean logistic cross-entropy of (w, b) on `data` (float64, written here). */
 function logisticCost(data: LogisticData, w: ArrayLike<number>, b: number): number {
@@ -92,142 +57,14 @@ function logisticCost(data: LogisticData, w: ArrayLike<number>, b: number): numb
   return s / data.n;
 }
 
-/** Per-example gradients written here: row i = (σ(w·xᵢ + b) − yᵢ)·(xᵢ, 1). */
-function referenceTable(data: LogisticData, w: ArrayLike<number>, b: number): GradientTable {
-  const p = data.d + 1;
-  const values = new Float64Array(data.n * p);
-  for (let i = 0; i < data.n; i++) {
-    let z = b;
-    for (let j = 0; j < data.d; j++) z += w[j]! * data.x[i * data.d + j]!;
-    const e = sig(z) - data.y[i]!;
-    for (let j = 0; j < data.d; j++) values[i * p + j] = e * data.x[i * data.d + j]!;
-    values[i * p + data.d] = e;
-  }
-  return { values, n: data.n, p };
-}
-
-const columnMeans = (t: GradientTable): Float64Array => {
-  const g = new Float64Array(t.p);
-  for (let i = 0; i < t.n; i++) for (let c = 0; c < t.p; c++) g[c]! += t.values[i * t.p + c]! / t.n;
-  return g;
-};
-
-/** `steps` full-gradient steps of size `lr` from zero: a model part-way through training. */
-function partlyTrained(data: LogisticData, steps: number, lr: number): { w: Float64Array; b: number } {
-  const w = new Float64Array(data.d);
-  let b = 0;
-  for (let s = 0; s < steps; s++) {
-    const g = columnMeans(referenceTable(data, w, b));
-    for (let j = 0; j < data.d; j++) w[j]! -= lr * g[j]!;
-    b -= lr * g[data.d]!;
-  }
-  return { w, b };
-}
-
-const dot = (u: ArrayLike<number>, v: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < u.length; i++) s += u[i]! * v[i]!;
-  return s;
-};
-
-/** Population variance σ² = (1/n)Σ(uᵢ − ū)² of the projections u·gᵢ of the table's rows. */
-function projectedPopulationVariance(t: GradientTable, u: ArrayLike<number>): number {
-  const s = Array.from({ length: t.n }, (_, i) => dot(u, t.values.subarray(i * t.p, (i + 1) * t.p)));
-  const m = mean(s);
-  return s.reduce((acc, v) => acc + (v - m) ** 2, 0) / t.n;
-}
-
-/** Total population variance (1/n)Σ‖gᵢ − ḡ‖². */
-function totalPopulationVariance(t: GradientTable): number {
-  const g = columnMeans(t);
-  let s = 0;
-  for (let i = 0; i < t.n; i++) for (let c = 0; c < t.p; c++) s += (t.values[i * t.p + c]! - g[c]!) ** 2;
-  return s / t.n;
-}
-
-/** Without replacement: Var[mean of m] = σ²/m · (n − m)/(n − 1). */
-const withoutReplacement = (sigma2: number, n: number, m: number): number => (sigma2 / m) * ((n - m) / (n - 1));
-
-const THE_NET: TwoLayerNet = { W2: [[0.15, 0.25], [0.2, 0.3]], b2: [0.35, 0.35], W3: [[0.4, 0.5], [-0.45, 0.55]], b3: [0.6, 0.6] };
 const THE_X = [0.05, 0.1];
 const THE_Y = [0.01, 0.99];
 
-/** The summed binary cross-entropy of the two-layer net, in float64 (for finite differences). */
-function netCost(net: TwoLayerNet, x: Vector, y: Vector, f: (z: number) => number): number {
-  const a2 = net.W2.map((r, j) => f(r.reduce((s, w, k) => s + w * x[k]!, net.b2[j]!)));
-  const z3 = net.W3.map((r, j) => r.reduce((s, w, k) => s + w * a2[k]!, net.b3[j]!));
-  return z3.reduce((s, z, k) => s + Math.log1p(Math.exp(-Math.abs(z))) + Math.max(z, 0) - y[k]! * z, 0);
-}
-
-const clone = (net: TwoLayerNet): TwoLayerNet => structuredClone(net);
-
-/** Central finite differences of netCost for every parameter and the input, h = 1e-6. */
-function finiteDifferences(net: TwoLayerNet, x: Vector, y: Vector, f: (z: number) => number) {
-  const h = 1e-6;
-  const d = (set: (n: TwoLayerNet, xx: Vector, v: number) => void, get: (n: TwoLayerNet, xx: Vector) => number): number => {
-    const up = clone(net);
-    const xu = [...x];
-    set(up, xu, get(net, x) + h);
-    const dn = clone(net);
-    const xd = [...x];
-    set(dn, xd, get(net, x) - h);
-    return (netCost(up, xu, y, f) - netCost(dn, xd, y, f)) / (2 * h);
-  };
-  return {
-    dW2: net.W2.map((r, j) => r.map((_, k) => d((n, _x, v) => (n.W2[j]![k] = v), (n) => n.W2[j]![k]!))),
-    db2: net.b2.map((_, j) => d((n, _x, v) => (n.b2[j] = v), (n) => n.b2[j]!)),
-    dW3: net.W3.map((r, j) => r.map((_, k) => d((n, _x, v) => (n.W3[j]![k] = v), (n) => n.W3[j]![k]!))),
-    db3: net.b3.map((_, j) => d((n, _x, v) => (n.b3[j] = v), (n) => n.b3[j]!)),
-    dx: x.map((_, k) => d((_n, xx, v) => (xx[k] = v), (_n, xx) => xx[k]!)),
-  };
-}
-
-/** tf.grad of the same cost with respect to every parameter and x (float32). */
-function tfGradients(net: TwoLayerNet, x: Vector, y: Vector, act: (t: tf.Tensor) => tf.Tensor) {
-  return tf.tidy(() => {
-    const cost = (W2: tf.Tensor, b2: tf.Tensor, W3: tf.Tensor, b3: tf.Tensor, xx: tf.Tensor): tf.Scalar => {
-      const a2 = act(tf.add(tf.matMul(W2 as tf.Tensor2D, xx as tf.Tensor2D), b2));
-      const z3 = tf.add(tf.matMul(W3 as tf.Tensor2D, a2 as tf.Tensor2D), b3);
-      const t = tf.tensor2d(y, [y.length, 1]);
-      return tf.sum(tf.sub(tf.add(tf.softplus(tf.neg(tf.abs(z3))), tf.relu(z3)), tf.mul(t, z3)));
-    };
-    const args = [
-      tf.tensor2d(net.W2),
-      tf.tensor2d(net.b2, [net.b2.length, 1]),
-      tf.tensor2d(net.W3),
-      tf.tensor2d(net.b3, [net.b3.length, 1]),
-      tf.tensor2d(x, [x.length, 1]),
-    ];
-    const g = tf.grads((...ts: tf.Tensor[]) => cost(ts[0]!, ts[1]!, ts[2]!, ts[3]!, ts[4]!))(args);
-    const [dW2, db2, dW3, db3, dx] = g.map((t) => Array.from(t.dataSync()));
-    return { dW2: dW2!, db2: db2!, dW3: dW3!, db3: db3!, dx: dx! };
-  });
-}
-
-function randomNet(sizes: [number, number, number], rng: Rng, scale = 1): TwoLayerNet {
-  const mat = (r: number, c: number): Matrix => Array.from({ length: r }, () => Array.from(rng.normals(c, 0, scale)));
-  return { W2: mat(sizes[1], sizes[0]), b2: Array.from(rng.normals(sizes[1], 0, scale)), W3: mat(sizes[2], sizes[1]), b3: Array.from(rng.normals(sizes[2], 0, scale)) };
-}
-
-function expectGradientsMatch(net: TwoLayerNet, x: Vector, y: Vector, hidden: Activation, tfAct: (t: tf.Tensor) => tf.Tensor, what: string): void {
-  const g = backward(net, x, y, hidden);
-  const fd = finiteDifferences(net, x, y, hidden.f);
-  expectClose(flat(g.dW2), flat(fd.dW2), 1e-6, `${what}: ∂C/∂W² vs finite differences`);
-  expectClose(g.db2, fd.db2, 1e-6, `${what}: ∂C/∂b² vs finite differences`);
-  expectClose(flat(g.dW3), flat(fd.dW3), 1e-6, `${what}: ∂C/∂W³ vs finite differences`);
-  expectClose(g.db3, fd.db3, 1e-6, `${what}: ∂C/∂b³ vs finite differences`);
-  expectClose(g.dx, fd.dx, 1e-6, `${what}: ∂C/∂x vs finite differences`);
-  const t = tfGradients(net, x, y, tfAct);
-  expectClose(flat(g.dW2), t.dW2, 1e-4, `${what}: ∂C/∂W² vs tf.grad`);
-  expectClose(g.db2, t.db2, 1e-4, `${what}: ∂C/∂b² vs tf.grad`);
-  expectClose(flat(g.dW3), t.dW3, 1e-4, `${what}: ∂C/∂W³ vs tf.grad`);
-  expectClose(g.db3, t.db3, 1e-4, `${what}: ∂C/∂b³ vs tf.grad`);
-  expectClose(g.dx, t.dx, 1e-4, `${what}: ∂C/∂x vs tf.grad`);
-}
+const expectGradientsMatch = gradientChecker(backward);
 
 // ================================================================================================
 
-describe('part 1 (2 pts): the geometry of a step — normalizedStep and signStep', () => {
+describe('part 1: the geometry of a step — normalizedStep and signStep', () => {
   it('normalizedStep moves exactly ε, straight against the gradient, whatever the gradient\'s size', () => {
     const rng = new Rng(1);
     for (const [dim, eps, scale] of [[3, 0.1, 1], [10, 0.5, 1e-3], [7, 2, 1e4]] as const) {
@@ -279,7 +116,7 @@ describe('part 1 (2 pts): the geometry of a step — normalizedStep and signStep
 
 // ================================================================================================
 
-describe('part 2 (4 pts): mini-batch gradient noise', () => {
+describe('part 2: mini-batch gradient noise', () => {
   const data = fashionPair(0, 6, 100); // T-shirt/top vs shirt, 200 examples
   const params = partlyTrained(data, 20, 1);
   const table = referenceTable(data, params.w, params.b);
@@ -430,7 +267,7 @@ describe('part 2 (4 pts): mini-batch gradient noise', () => {
 
 // ================================================================================================
 
-describe('part 3 (5 pts): back-propagation by hand', () => {
+describe('part 3: back-propagation by hand', () => {
   describe('forward', () => {
     it('on the seed\'s 2-2-2 network: a³ ≈ [0.75693, 0.65936]', () => {
       const f = forward(THE_NET, THE_X);
@@ -494,7 +331,7 @@ describe('part 3 (5 pts): back-propagation by hand', () => {
 
 // ================================================================================================
 
-describe('part 4 (2 pts): softmax with cross-entropy, and networks of identity activations', () => {
+describe('part 4: softmax with cross-entropy, and networks of identity activations', () => {
   describe('softmaxCrossEntropyDelta', () => {
     it('is a − y, equal to tf.grad of tf.losses.softmaxCrossEntropy on random logits, and finite at z = 1000', () => {
       const rng = new Rng(11);
@@ -548,7 +385,7 @@ describe('part 4 (2 pts): softmax with cross-entropy, and networks of identity a
 
 // ================================================================================================
 
-describe('part 5 (2 pts): which cross-entropy', () => {
+describe('part 5: which cross-entropy', () => {
   describe('binaryCrossEntropy', () => {
     it('is −[y ln a + (1 − y) ln(1 − a)]: finite at the targets y = 0 and 1, where the swapped form −[a ln y + (1 − a) ln(1 − y)] is infinite', () => {
       expectClose(binaryCrossEntropy(0.3, 0.8), -(0.3 * Math.log(0.8) + 0.7 * Math.log(0.2)), 1e-12, 'C(y = 0.3, a = 0.8)');

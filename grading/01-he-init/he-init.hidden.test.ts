@@ -22,6 +22,7 @@ import {
   type Interval,
   varianceInterval,
 } from '#kit/stats';
+import { expectClose } from '#kit/testing';
 import {
   conditionalDensity,
   type Density,
@@ -41,12 +42,8 @@ const ALPHA = 1e-6;
 const ALPHA_CLT = 1e-9;
 const QUAD_TOL = 1e-8;
 
-/** The value must be a plain number (not an object pretending to compare equal), then close to `expected`. */
-function expectNumberClose(actual: unknown, expected: number, tol: number, what: string): void {
-  expect(typeof actual, `${what}: expected a number, got ${typeof actual}`).toBe('number');
-  const err = Math.abs((actual as number) - expected);
-  expect(err, `${what}: got ${String(actual)}, expected ${expected}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected)));
-}
+/** The value must be a plain number (not an object pretending to compare equal), then close to `expected` (#kit/testing checks both). */
+const expectNumberClose = expectClose;
 
 /** A copy as a plain Float64Array, after checking it is one (subclasses are refused). */
 function plainFloat64(x: unknown, what: string): Float64Array {
@@ -68,7 +65,7 @@ const gaussianPositiveSecondMoment = (mu: number, sigma: number): number =>
 
 // ================================================================================================
 
-describe('part 1 (2 pts): hidden checks — simulatePreactivations', () => {
+describe('part 1: hidden checks — simulatePreactivations', () => {
   it('passes the rng to both samplers, draws weights then inputs once per trial, and sums (not averages) the products', () => {
     const rng = new Rng(7);
     const seen: unknown[] = [];
@@ -107,7 +104,7 @@ describe('part 1 (2 pts): hidden checks — simulatePreactivations', () => {
 
 // ================================================================================================
 
-describe('part 2 (4 pts): hidden checks', () => {
+describe('part 2: hidden checks', () => {
   describe('productVariance and weightInputVariance', () => {
     it('productVariance equals E[A²]E[B²] − E[A]²E[B]² on moments the public tests do not use', () => {
       const cases: Array<[number, number, number, number]> = [
@@ -215,7 +212,7 @@ describe('part 2 (4 pts): hidden checks', () => {
 
 // ================================================================================================
 
-describe('part 3a (2 pts): hidden checks — expectedPreactivation', () => {
+describe('part 3a: hidden checks — expectedPreactivation', () => {
   it('is n·E[w]·E[x] for other sizes and signs, and 0 exactly when a mean is 0', () => {
     expectNumberClose(expectedPreactivation(7, 0.3, -2), -4.2, 1e-12, 'expectedPreactivation(7, 0.3, −2)');
     expectNumberClose(expectedPreactivation(12, -0.25, 0.5), -1.5, 1e-12, 'expectedPreactivation(12, −0.25, 0.5)');
@@ -227,7 +224,7 @@ describe('part 3a (2 pts): hidden checks — expectedPreactivation', () => {
 
 // ================================================================================================
 
-describe('part 3b (1 pt): hidden checks — conditionalDensity', () => {
+describe('part 3b: hidden checks — conditionalDensity', () => {
   it('for Laplace(0, 0.6) weights and x = −3 or 0.2 it is the Laplace(0, 0.6·|x|) density, pointwise and integrating to 1', () => {
     const f = laplace(0.6);
     for (const x of [-3, 0.2]) {
@@ -247,7 +244,7 @@ describe('part 3b (1 pt): hidden checks — conditionalDensity', () => {
 
 // ================================================================================================
 
-describe('part 3c (1 pt): hidden checks — symmetryGap', () => {
+describe('part 3c: hidden checks — symmetryGap', () => {
   it('on a coarse grid (points = 5, zMax = 2) it is max |f(z_k) − f(−z_k)| with the absolute value, also when f is heavier on the left', () => {
     // Mass only on the left: f(z) − f(−z) = −e^{−z} < 0 for z > 0, so the gap needs the absolute value.
     const left: Density = (z) => (z <= 0 ? Math.exp(z) : 0);
@@ -257,12 +254,15 @@ describe('part 3c (1 pt): hidden checks — symmetryGap', () => {
     for (let k = 0; k < 5; k++) g = Math.max(g, Math.abs(skew(k / 2) - skew(-k / 2)));
     expectNumberClose(symmetryGap(skew, 2, 5), g, 1e-14, 'symmetryGap(N(0.4, 1), 2, 5)');
     expectNumberClose(symmetryGap(laplace(2), 3), 0, 1e-15, 'symmetryGap(Laplace(0, 2), 3)');
+    // Symmetric on [−2, 2], lopsided only beyond: the grid ends at zMax, so the gap is 0 (a point past zMax sees 0.3).
+    const beyond: Density = (z) => jStat.normal.pdf(z, 0, 1) + (z > 2 ? 0.3 : 0);
+    expectNumberClose(symmetryGap(beyond, 2, 5), 0, 1e-15, 'symmetryGap(f lopsided beyond zMax = 2, 2, 5): the grid is z_k = k·zMax/(points − 1), k < points');
   });
 });
 
 // ================================================================================================
 
-describe('bonus 3d (3 pts): hidden checks', () => {
+describe('bonus 3d: hidden checks', () => {
   it(`varianceByDefinition: Gamma(3, 0.5) → 0.75 (E[z²] would be 3), N(−1.2, 0.4²) → 0.16, U[1, 4] → 0.75 (quadrature tolerance ${QUAD_TOL})`, () => {
     expectNumberClose(varianceByDefinition(gamma(3, 0.5)), 0.75, QUAD_TOL, 'Var of Gamma(3, 0.5)');
     expectNumberClose(varianceByDefinition(gaussian(0.4, -1.2)), 0.16, QUAD_TOL, 'Var of N(−1.2, 0.4²)');
@@ -280,7 +280,7 @@ describe('bonus 3d (3 pts): hidden checks', () => {
 
 // ================================================================================================
 
-describe('bonus 3e (2 pts): hidden checks — expectedReluSquare', () => {
+describe('bonus 3e: hidden checks — expectedReluSquare', () => {
   it(`is ∫₀^∞ z² f(z) dz: N(−0.7, 1.5²) → (μ²+σ²)Φ(μ/σ) + μσφ(μ/σ), U[−1, 3] → 2.25 (not Var/2 = 2/3 nor E[z²]/2 = 7/6), Laplace(0, 0.9) → 0.81 (quadrature tolerance ${QUAD_TOL})`, () => {
     expectNumberClose(expectedReluSquare(gaussian(1.5, -0.7)), gaussianPositiveSecondMoment(-0.7, 1.5), QUAD_TOL, 'z ~ N(−0.7, 1.5²)');
     expectNumberClose(expectedReluSquare(uniformOn(-1, 3)), 2.25, QUAD_TOL, 'z ~ U[−1, 3]');

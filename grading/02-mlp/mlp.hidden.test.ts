@@ -9,6 +9,7 @@ import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { ready, tf } from '#kit/tf';
 import { batches, meanCrossEntropy, type Examples } from '#kit/train';
+import { denseLayers, flatTrainable, handForward } from '#kit/testing/models';
 import {
   buildMlp,
   computeLoss,
@@ -22,39 +23,7 @@ beforeAll(async () => {
   await ready();
 });
 
-const denseLayers = (m: tf.LayersModel): tf.layers.Layer[] => m.layers.filter((l) => l.getClassName() === 'Dense');
-const flatTrainable = (m: tf.LayersModel): Float32Array => {
-  const parts = m.trainableWeights.map((w) => w.read().dataSync() as Float32Array);
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
-
-function handLogits(m: tf.LayersModel, x: Float32Array, features: number): Float64Array {
-  const layers = denseLayers(m);
-  let h = Float64Array.from(x);
-  let width = features;
-  layers.forEach((layer, li) => {
-    const [kernel, bias] = layer.getWeights().map((w) => w.dataSync());
-    const units = bias!.length;
-    const rows = h.length / width;
-    const next = new Float64Array(rows * units);
-    for (let r = 0; r < rows; r++) {
-      for (let u = 0; u < units; u++) {
-        let z = bias![u]!;
-        for (let f = 0; f < width; f++) z += h[r * width + f]! * kernel![f * units + u]!;
-        next[r * units + u] = li < layers.length - 1 ? Math.max(0, z) : z;
-      }
-    }
-    h = next;
-    width = units;
-  });
-  return h;
-}
+const handLogits = (m: tf.LayersModel, x: Float32Array, features: number): Float64Array => handForward(m, x, features);
 
 function handLoss(logits: Float64Array, labels: Uint8Array, classes: number): { loss: number; acc: number } {
   let loss = 0;

@@ -49,6 +49,14 @@ describe('forkValidation (hidden)', () => {
 });
 
 describe('l2Penalty (hidden)', () => {
+  it('is exactly 0 for a model without weight matrices (a lone batch-norm layer)', () => {
+    const model = tf.sequential({ layers: [tf.layers.batchNormalization({ inputShape: [3] })] });
+    const p = mod.l2Penalty(model, 0.5);
+    expect(p.dataSync()[0], 'l2Penalty of a model with no kernels: the sum over no kernels is 0').toBe(0);
+    p.dispose();
+    model.dispose();
+  });
+
   it('on a 4-layer buildMlp network with random biases is (λ/2)·Σ‖W‖² over the 5 kernels', () => {
     const model = tf.sequential({
       layers: [
@@ -86,6 +94,15 @@ describe('trainConfig (hidden)', () => {
     decayed.model.dispose();
   });
 
+  it('disposes its optimizer: Adam\'s moments (two tensors per weight) do not outlive the trial', () => {
+    const data = selectExamples(fashionSubset(), Array.from({ length: 40 }, (_, i) => i));
+    const config: MlpConfig = { layers: 2, units: 8, learningRate: 0.01, batchSize: 20, epochs: 1, l2: 0, optimizer: 'adam' };
+    const before = tf.memory().numTensors;
+    mod.trainConfig(config, data, { seed: 5 }).model.dispose();
+    // 6 weights: a leaked Adam optimizer keeps at least 12 tensors; a stray tensor or two elsewhere is not this item's business.
+    expect(tf.memory().numTensors - before, 'tensors left after trainConfig and model.dispose(): the optimizer must be disposed (optimizer.dispose())').toBeLessThan(6);
+  });
+
   it('rejects a batch size larger than the training data', () => {
     const data = selectExamples(fashionSubset(), Array.from({ length: 20 }, (_, i) => i));
     const config: MlpConfig = { layers: 1, units: 4, learningRate: 0.1, batchSize: 20, epochs: 1, l2: 0 };
@@ -118,6 +135,17 @@ describe('hyperparamTuning (hidden)', () => {
     expect(new Set(trials.map((t) => t.config.layers))).toEqual(new Set([3, 4, 5]));
     for (const t of trials) expect(t.config.epochs).toBe(1);
     expect(best.valAccuracy).toBe(Math.max(...trials.map((t) => t.valAccuracy)));
+  });
+});
+
+describe('hyperparamTuning (hidden): ties', () => {
+  it('on a one-image validation set (every accuracy 0 or 1, so the top is almost surely shared) returns the FIRST trial of the highest accuracy', () => {
+    const all = fashionSubset();
+    const train = selectExamples(all, Array.from({ length: 300 }, (_, i) => i));
+    const val = selectExamples(all, [1000]);
+    const { best, trials } = mod.hyperparamTuning(train, val, { seed: 91, maxEpochs: 1, maxTrials: 10, log: () => undefined });
+    const max = Math.max(...trials.map((t) => t.valAccuracy));
+    expect(trials.indexOf(best), 'best is the first trial with the highest validation accuracy (a ≥ comparison takes the last of a tie)').toBe(trials.findIndex((t) => t.valAccuracy === max));
   });
 });
 

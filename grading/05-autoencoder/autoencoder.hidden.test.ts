@@ -9,16 +9,9 @@ import { ArgumentError } from '#kit/errors';
 import { parameterCounts } from '#kit/summary';
 import { ready, tf } from '#kit/tf';
 import type { Examples } from '#kit/train';
+import { differing } from '#kit/testing';
 import { buildAutoencoder, prepareData, reconstruct, trainAutoencoder } from '../../exercises/05-autoencoder/autoencoder.ts';
 import { reconstructionPanel } from '../../exercises/05-autoencoder/reconstructions.ts';
-
-/** Positions where two equally long arrays differ (a count, not a diff: vitest's diff of 100,000 numbers takes minutes). */
-function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Math.max(a.length, b.length);
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
-  return n;
-}
 
 let test: ImageDataset;
 

@@ -7,6 +7,7 @@ import { loadFashionMnist } from '#kit/data';
 import { parameterCounts } from '#kit/summary';
 import { ready, tf } from '#kit/tf';
 import type { Examples } from '#kit/train';
+import { tensorMaxAbsDiff as maxAbsDiff, variableOf as variable } from '#kit/testing/models';
 import { buildAutoencoder, TiedAutoencoder, type Autoencoder } from '../../exercises/07-tied-autoencoder/models.ts';
 import { fit, reconstructionSplit } from '../../exercises/07-tied-autoencoder/train.ts';
 
@@ -14,13 +15,6 @@ beforeAll(async () => {
   await ready();
 });
 
-const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => a.sub(b).abs().max().dataSync()[0]!);
-const isVariable = (t: tf.Tensor): t is tf.Variable => t instanceof tf.Variable;
-function variable(w: tf.LayerVariable): tf.Variable {
-  const v = w.read();
-  if (!isVariable(v)) throw new Error(`${w.name} is not backed by a tf.Variable`);
-  return v;
-}
 
 function tiedParts(ae: Autoencoder): { k1: tf.LayerVariable; b1: tf.LayerVariable; k2: tf.LayerVariable; b2: tf.LayerVariable; c1: tf.LayerVariable; c2: tf.LayerVariable } {
   const [k1, b1, k2, b2] = ae.encoder.weights;

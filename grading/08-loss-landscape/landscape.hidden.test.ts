@@ -9,11 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { atCallSite } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { readPlotlyPage } from '#kit/plotly';
 import { ready, tf } from '#kit/tf';
 import { batches, meanCrossEntropy, trainStep, type Examples } from '#kit/train';
 import { addScaled, dot, maxAbs, maxAbsDiff, orthonormalDirections, signFixed } from '#kit/vectors';
+import { flatTrainable } from '#kit/testing/models';
 import { gridAxes, lossAt, lossGrid, lossLandscape, type Projection } from '../../exercises/08-loss-landscape/landscape.ts';
 import { fitPca, Pca } from '../../exercises/08-loss-landscape/pca.ts';
 import { plotPath } from '../../exercises/08-loss-landscape/plot.ts';
@@ -31,21 +33,12 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
+const expectClose = atCallSite((actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void => {
   expect(actual.length, what).toBe(expected.length);
   expect(maxAbsDiff(actual, expected), what).toBeLessThanOrEqual(tol * Math.max(1, maxAbs(expected)));
-}
+});
 
-function flat(model: tf.LayersModel): Float32Array {
-  const parts = model.trainableWeights.map((w) => w.read().dataSync() as Float32Array);
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const flat = flatTrainable;
 
 function setFlat(model: tf.LayersModel, v: ArrayLike<number>): void {
   let o = 0;

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KitError } from '#kit/errors';
-import { CIFAR_RECORD_BYTES, encodeCifarBatch, loadCifar10, parseCifarBatch } from './cifar.ts';
+import { CIFAR10_FILES, CIFAR_RECORD_BYTES, cifar10Installed, encodeCifarBatch, loadCifar10, parseCifarBatch } from './cifar.ts';
 import { dataset, fileRecord, tempDir, writeManifest } from './testing.ts';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -75,12 +75,22 @@ describe('CIFAR-10 binary batches', () => {
   });
 });
 
+describe('cifar10Installed', () => {
+  it('is true only when all six batch files are on the search path (the optional CIFAR-10 runs and tests ask it first)', () => {
+    expect(CIFAR10_FILES).toEqual(['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin']);
+    for (const f of CIFAR10_FILES.slice(0, 5)) writeFileSync(path.join(tmp.dir, f), '');
+    expect(cifar10Installed({ dir: tmp.dir })).toBe(false);
+    writeFileSync(path.join(tmp.dir, 'test_batch.bin'), '');
+    expect(cifar10Installed({ dir: tmp.dir })).toBe(true);
+  });
+});
+
 describe('loadCifar10', () => {
   // The real batches hold 10,000 records each; these hold a few, under a manifest describing them.
   function writeFixtureDataset(): { dir: string; manifestPath: string; parts: { images: Uint8Array; labels: Uint8Array }[] } {
     const dir = path.join(tmp.dir, 'cifar');
     mkdirSync(dir);
-    const names = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
+    const names = [...CIFAR10_FILES];
     const parts = names.map((_, k) => fixture(k + 2, k));
     const records = names.map((name, k) => {
       const part = parts[k] ?? fixture(1);

@@ -1,6 +1,7 @@
 import { ArgumentError, KitError } from '#kit/errors';
 import { makeImageDataset, type ImageDataset } from './dataset.ts';
 import { checkSplit, type LoadOptions, type Split } from './mnist.ts';
+import { findFile, type LocateOptions } from './locate.ts';
 import { readDatasetFile } from './read.ts';
 
 /**
@@ -112,6 +113,16 @@ export function encodeCifarBatch(images: Uint8Array, labels: Uint8Array): Uint8A
 
 export const CIFAR10_TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'];
 export const CIFAR10_TEST_FILES = ['test_batch.bin'];
+/** Every file of the binary version: what must be there before anything reads one. */
+export const CIFAR10_FILES: readonly string[] = [...CIFAR10_TRAIN_FILES, ...CIFAR10_TEST_FILES];
+
+/**
+ * True when every CIFAR-10 file is on the data search path (nothing is read). CIFAR-10 does not ship,
+ * so its runs (06, 07) fall back to Fashion-MNIST and its tests skip themselves when this is false.
+ */
+export function cifar10Installed(options: LocateOptions = {}): boolean {
+  return CIFAR10_FILES.every((f) => findFile('cifar-10', f, options) !== undefined);
+}
 
 /**
  * CIFAR-10: train = data_batch_1..5 concatenated (50,000 images), test = test_batch (10,000), each

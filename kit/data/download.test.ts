@@ -6,7 +6,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '#kit/errors';
-import { encodeCifarBatch, loadCifar10 } from './cifar.ts';
+import { CIFAR10_FILES, encodeCifarBatch, loadCifar10 } from './cifar.ts';
 import { DownloadError, downloadDataset, type DatasetDownloadOptions } from './download.ts';
 import { loadFashionMnist } from './fashion-mnist.ts';
 import { loadMnist } from './mnist.ts';
@@ -190,7 +190,7 @@ describe('downloadDataset, per-file datasets', () => {
 });
 
 describe('downloadDataset, tarball datasets (CIFAR-10 layout)', () => {
-  const BATCHES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
+  const BATCHES = [...CIFAR10_FILES];
 
   /** A cifar-10-binary.tar.gz look-alike with 2-image batches, made with the system tar. */
   function makeArchive(members: string[]): { tgz: Uint8Array; batches: Record<string, Uint8Array> } {

@@ -21,6 +21,8 @@ export {
 } from './mnist.ts';
 export {
   loadCifar10,
+  cifar10Installed,
+  CIFAR10_FILES,
   parseCifarBatch,
   encodeCifarBatch,
   CIFAR10_CLASSES,

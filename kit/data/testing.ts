@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { filesBelow } from '#kit/files';
+import { relativeFilesBelow } from '#kit/files';
 import { encodeIdx } from './idx.ts';
 import type { Manifest, ManifestDataset, ManifestFile } from './manifest.ts';
 import { sha256Hex } from './verify.ts';
@@ -23,9 +23,7 @@ export function tempDir(prefix = 'dlkit-data-'): { dir: string; cleanup: () => v
 }
 
 /** Every file below `dir` (relative paths, sorted), to prove nothing half-written was left. */
-export function listFiles(dir: string): string[] {
-  return filesBelow(dir).map((f) => path.relative(dir, f));
-}
+export const listFiles = relativeFilesBelow;
 
 let manifests = 0;
 

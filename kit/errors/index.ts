@@ -55,3 +55,21 @@ export class NotImplemented extends KitError {
 export function isNotImplemented(err: unknown): err is NotImplemented {
   return err instanceof NotImplemented || (err instanceof Error && err.name === 'NotImplemented');
 }
+
+/**
+ * `helper` with the stack of anything it throws re-captured at its caller. vitest (and the kit's
+ * reporter) show the first stack frame in a project file; an assertion thrown inside a shared helper
+ * would point every failure at the helper's own line instead of the check that failed. Nested wrapped
+ * helpers each re-capture, so the outermost caller's line wins.
+ */
+export function atCallSite<A extends unknown[], R>(helper: (...args: A) => R): (...args: A) => R {
+  const wrapped = (...args: A): R => {
+    try {
+      return helper(...args);
+    } catch (err) {
+      if (err instanceof Error) Error.captureStackTrace(err, wrapped);
+      throw err;
+    }
+  };
+  return wrapped;
+}

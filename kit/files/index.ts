@@ -10,6 +10,11 @@ export function filesBelow(dir: string): string[] {
     .sort();
 }
 
+/** Every file below `dir` as `posixRelative(dir, file)`, sorted: what tests compare a tree with. */
+export function relativeFilesBelow(dir: string): string[] {
+  return filesBelow(dir).map((f) => posixRelative(dir, f)).sort();
+}
+
 /** `file` relative to `root` with forward slashes, the form paths take in manifests, rubrics and zips on every platform. */
 export function posixRelative(root: string, file: string): string {
   return path.relative(root, file).split(path.sep).join('/');

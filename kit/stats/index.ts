@@ -8,7 +8,7 @@
  * unless said otherwise). Intervals are closed.
  */
 import jStat from 'jstat';
-import { ArgumentError } from '#kit/errors';
+import { ArgumentError, atCallSite } from '#kit/errors';
 
 export { integrate, type IntegrateOptions } from './integrate.ts';
 /** jStat 1.9.6 with the types of `kit/stats/jstat.d.ts` (normal, chisquare, studentt, laplace, …). */
@@ -285,32 +285,32 @@ export interface CheckOptions {
 }
 
 /** Fails unless `value` lies in `interval`; the message names the measurement and α. */
-export function expectWithin(value: number, interval: Interval, what: string, alpha?: number): void {
+export const expectWithin = atCallSite((value: number, interval: Interval, what: string, alpha?: number): void => {
   if (contains(interval, value)) return;
   const rate = alpha === undefined ? '' : ` (a correct implementation lands outside it with probability ${fmt(alpha)})`;
   throw new StatisticalAssertionError(
     `${what} is ${fmt(value)}, outside the interval ${formatInterval(interval)} expected for a correct answer${rate}.`,
   );
-}
+});
 
 /**
  * Fails unless the mean of `samples` is consistent with `mu`: with `sigma` known, the exact normal
  * interval (exact for normal draws); without it, the central-limit interval using the samples'
  * own standard deviation (see `cltMeanInterval` for when that is accurate).
  */
-export function expectMeanWithin(samples: ArrayLike<number>, mu: number, options: CheckOptions & { sigma?: number } = {}): void {
+export const expectMeanWithin = atCallSite((samples: ArrayLike<number>, mu: number, options: CheckOptions & { sigma?: number } = {}): void => {
   const alpha = options.alpha ?? 1e-6;
   const iv = options.sigma === undefined
     ? cltMeanInterval(samples, mu, alpha)
     : meanInterval(samples.length, options.sigma, alpha, mu);
   expectWithin(mean(samples), iv, `${options.what ?? 'sample mean'} (n = ${samples.length}, expected ${fmt(mu)})`, alpha);
-}
+});
 
 /**
  * Fails unless the sample variance of NORMAL `samples` is inside the χ² interval for `sigma2`.
  * Pass `mean` when the true mean is known (n degrees of freedom instead of n − 1).
  */
-export function expectVarianceWithin(samples: ArrayLike<number>, sigma2: number, options: CheckOptions & { mean?: number } = {}): void {
+export const expectVarianceWithin = atCallSite((samples: ArrayLike<number>, sigma2: number, options: CheckOptions & { mean?: number } = {}): void => {
   const alpha = options.alpha ?? 1e-6;
   const iv = varianceInterval(samples.length, sigma2, alpha, { meanKnown: options.mean !== undefined });
   expectWithin(
@@ -319,10 +319,10 @@ export function expectVarianceWithin(samples: ArrayLike<number>, sigma2: number,
     `${options.what ?? 'sample variance'} (n = ${samples.length}, expected ${fmt(sigma2)}, χ² interval)`,
     alpha,
   );
-}
+});
 
 /** Like `expectVarianceWithin` for draws that are not normal (central-limit interval, see `cltVarianceInterval`). */
-export function expectVarianceWithinClt(samples: ArrayLike<number>, sigma2: number, options: CheckOptions = {}): void {
+export const expectVarianceWithinClt = atCallSite((samples: ArrayLike<number>, sigma2: number, options: CheckOptions = {}): void => {
   const alpha = options.alpha ?? 1e-6;
   expectWithin(
     variance(samples),
@@ -330,13 +330,13 @@ export function expectVarianceWithinClt(samples: ArrayLike<number>, sigma2: numb
     `${options.what ?? 'sample variance'} (n = ${samples.length}, expected ${fmt(sigma2)}, CLT interval)`,
     alpha,
   );
-}
+});
 
 /**
  * Fails unless the samples' empirical cdf stays within the DKW band of `cdf` (Kolmogorov–Smirnov
  * test with a finite-sample guarantee: false-failure rate ≤ α for every n).
  */
-export function expectDistributedAs(samples: ArrayLike<number>, cdf: (x: number) => number, options: CheckOptions = {}): void {
+export const expectDistributedAs = atCallSite((samples: ArrayLike<number>, cdf: (x: number) => number, options: CheckOptions = {}): void => {
   const alpha = options.alpha ?? 1e-6;
   const eps = dkwEpsilon(samples.length, alpha);
   expectWithin(
@@ -345,4 +345,4 @@ export function expectDistributedAs(samples: ArrayLike<number>, cdf: (x: number)
     `${options.what ?? 'Kolmogorov–Smirnov distance to the expected cdf'} (n = ${samples.length})`,
     alpha,
   );
-}
+});

@@ -17,6 +17,7 @@
  * is h·K₁ᵀ.
  */
 import { ArgumentError, KitError } from '#kit/errors';
+import { uniqueName } from '#kit/names';
 import { Rng } from '#kit/rng';
 import { tf } from '#kit/tf';
 
@@ -89,12 +90,8 @@ export function buildAutoencoder(options: AutoencoderOptions): Autoencoder {
   // END SOLUTION
 }
 
-let nameCounter = 0;
-/** tfjs requires layer names to be unique per process; tests build many models. */
-export function uniqueName(base: string): string {
-  nameCounter += 1;
-  return `${base}_${String(nameCounter)}`;
-}
+/** tfjs refuses two layers with the same name in one model: `base_N`, unique in this process (kept in #kit/names, shared with the other exercises). */
+export { uniqueName };
 
 /** The kernel (fanIn × units) of a built dense layer, as the variable itself (not a copy). */
 export function kernelOf(layer: tf.layers.Layer): tf.LayerVariable {
