@@ -2,7 +2,8 @@
  * Hidden tests of exercise 11: other sizes, seeds, noise levels and data than the public tests, under
  * the same describe names. Exact, except the noise intervals (false-failure rate 1e-6 each), the
  * shrinkage with clipping (tolerance from measurement, see CLIP_TOLERANCE) and the linear autoencoder on
- * another seed with the nonlinear control (bound and measurements in the public pca.test.ts).
+ * another seed with the nonlinear control (bound and measurements in the public pca.test.ts), and a
+ * control that the public bypass bounds accept a CAE with another correct decoder (measurements above it).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '#kit/data';
@@ -14,9 +15,11 @@ import { selectExamples, toExamples, type Examples } from '#kit/train';
 import { buildCae, buildCaeSkip } from '../../exercises/11-conv-autoencoders/cae.ts';
 import { corrupt, denoise, trainDenoising } from '../../exercises/11-conv-autoencoders/denoise.ts';
 import { comparisonPanel, latentFigure, latentSeries } from '../../exercises/11-conv-autoencoders/figures.ts';
-import { buildDenseAe, embed } from '../../exercises/11-conv-autoencoders/latent.ts';
+import { buildDenseAe, embed, trainAutoencoder } from '../../exercises/11-conv-autoencoders/latent.ts';
 import { buildLinearAe, decoderDirections, pca, principalAngles } from '../../exercises/11-conv-autoencoders/pca.ts';
-import { caeParams, covariance, largestAngle, lastKernelRows, LINEAR_RUN, MAX_ANGLE_DEGREES, shrinkModel, SHRINK_RUN, topSubspace, trainLinearRun } from './reference.ts';
+import {
+  BYPASS_BOUNDS, bypassScores, CAE_RUN, caeParams, covariance, largestAngle, lastKernelRows, LINEAR_RUN, MAX_ANGLE_DEGREES, shrinkModel, SHRINK_RUN, topSubspace, trainLinearRun, transposedCae,
+} from './reference.ts';
 
 /** Another seed than the public test's 1 (measured: see the public pca.test.ts). */
 const LINEAR_CONTROL_SEED = 3;
@@ -172,6 +175,26 @@ describe('cae: buildCaeSkip', () => {
     expect(ae.model.countParams()).toBe(caeParams(6, 4, 3, true));
     expect(ae.encoder.outputs.map((o) => o.shape)).toEqual([[null, 3], [null, 14, 14, 4], [null, 28, 28, 6]]);
     expect(ae.decoder.inputs.map((o) => o.shape)).toEqual([[null, 3], [null, 14, 14, 4], [null, 28, 28, 6]]);
+  });
+});
+
+/**
+ * The bypass bounds accept another correct decoder: buildCae's encoder with a transposed-convolution
+ * decoder (reference.ts's transposedCae, 28,369 parameters too), trained and scored as the public
+ * bypass test trains and scores buildCae's model. Reference on wasm, seeds 1–3 (model and batch order):
+ * test MSE 0.0302 · 0.0284 · 0.0297 (bound 0.045), code share 1.992 · 1.997 · 2.000 (bound 0.5); about
+ * 12 s.
+ */
+describe('bypass: a transposed-convolution decoder', () => {
+  it(`buildCae's encoder with a conv2dTranspose decoder, trained as the public test trains, passes the CAE bounds (MSE ≤ ${String(BYPASS_BOUNDS.caeMse)}, share ≥ ${String(BYPASS_BOUNDS.caeCodeShare)})`, () => {
+    const ae = transposedCae(buildCae({ seed: CAE_RUN.seed }).encoder, CAE_RUN.seed);
+    const t0 = performance.now();
+    trainAutoencoder(ae.model, first(train, CAE_RUN.digits), { ...CAE_RUN, progress: false });
+    const s = bypassScores(ae, first(test, 500));
+    console.log(`11 bypass transposed CAE (hidden): test MSE ${s.mse.toFixed(4)}, code share ${s.codeShare.toFixed(3)}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    expect(s.mse).toBeLessThanOrEqual(BYPASS_BOUNDS.caeMse);
+    expect(s.codeShare).toBeGreaterThanOrEqual(BYPASS_BOUNDS.caeCodeShare);
+    ae.model.dispose();
   });
 });
 

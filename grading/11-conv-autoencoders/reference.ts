@@ -2,12 +2,14 @@
  * What the hidden tests of exercise 11 compute for themselves (the public tests hold their own copies):
  * the digits' covariance, its top-k subspace by subspace iteration, the largest principal angle of two
  * 2-D subspaces, the directions of a model's last dense kernel, the linear run of pca.test.ts, the
- * parameter count of the README's convolutional autoencoders and the one-weight shrinkage model.
+ * parameter count of the README's convolutional autoencoders, the bypass run with its bounds and
+ * measurement (cae.test.ts) and a CAE with a transposed-convolution decoder, and the one-weight
+ * shrinkage model.
  */
 import { Rng } from '#kit/rng';
 import { tf } from '#kit/tf';
 import type { Examples } from '#kit/train';
-import { trainAutoencoder } from '../../exercises/11-conv-autoencoders/latent.ts';
+import { trainAutoencoder, type Autoencoder } from '../../exercises/11-conv-autoencoders/latent.ts';
 
 const dot = (u: ArrayLike<number>, v: ArrayLike<number>): number => {
   let s = 0;
@@ -99,3 +101,41 @@ export function shrinkModel(): tf.LayersModel {
 
 /** The public shrinkage run (denoise.test.ts). */
 export const SHRINK_RUN = { epochs: 10, batchSize: 100, learningRate: 1e-2, sigma: 0.3, digits: 2000 } as const;
+
+/** The public bypass run and bounds (cae.test.ts, where the measurements behind them are). */
+export const CAE_RUN = { seed: 1, epochs: 3, batchSize: 32, learningRate: 3e-3, digits: 3000 } as const;
+export const BYPASS_BOUNDS = { caeMse: 0.045, skipMse: 0.01, caeCodeShare: 0.5, skipCodeShare: 0.2 } as const;
+
+/** cae.test.ts's measurement: test MSE, and the share of the reconstructions' variation that swapping codes moves. */
+export function bypassScores(ae: Autoencoder, ex: Examples): { mse: number; codeShare: number } {
+  return tf.tidy(() => {
+    const x = tf.tensor2d(ex.x, [ex.count, ex.features]);
+    const out = ae.encoder.predict(x, { batchSize: ex.count });
+    const [code, ...maps] = Array.isArray(out) ? out : [out];
+    const own = ae.decoder.predict([code!, ...maps], { batchSize: ex.count }) as tf.Tensor;
+    const other = tf.concat([code!.slice(1), code!.slice(0, 1)]);
+    const swapped = ae.decoder.predict([other, ...maps], { batchSize: ex.count }) as tf.Tensor;
+    const spread = tf.mean(tf.square(tf.sub(own, tf.mean(own, 0)))).dataSync()[0]!;
+    return {
+      mse: tf.mean(tf.square(tf.sub(own, x))).dataSync()[0]!,
+      codeShare: tf.mean(tf.square(tf.sub(swapped, own))).dataSync()[0]! / spread,
+    };
+  });
+}
+
+/**
+ * A CAE with another correct decoder, for the bypass control: `encoder` (buildCae's, one output: the
+ * code) followed by code → dense 7·7·f₂ ReLU → reshape → conv2dTranspose 3×3 stride 2 f₁ ReLU →
+ * conv2dTranspose 3×3 stride 2 1 sigmoid → flatten 784, in place of buildCae's "upsample, convolve".
+ */
+export function transposedCae(encoder: tf.LayersModel, seed: number, f1 = 8, f2 = 16): Autoencoder {
+  const rng = new Rng(seed + 1000);
+  const init = (): ReturnType<typeof tf.initializers.heNormal> => tf.initializers.heNormal({ seed: rng.seed() });
+  const up = (filters: number, activation: 'relu' | 'sigmoid'): tf.layers.Layer =>
+    tf.layers.conv2dTranspose({ filters, kernelSize: 3, strides: 2, padding: 'same', activation, kernelInitializer: init() });
+  const layers = [tf.layers.dense({ units: 49 * f2, activation: 'relu', kernelInitializer: init() }), tf.layers.reshape({ targetShape: [7, 7, f2] }), up(f1, 'relu'), up(1, 'sigmoid'), tf.layers.flatten()];
+  const z = tf.input({ shape: [encoder.outputs[0]!.shape[1]!] });
+  const decoder = tf.model({ inputs: z, outputs: layers.reduce((h, l) => l.apply(h) as tf.SymbolicTensor, z) });
+  const x = tf.input({ shape: [784] });
+  return { model: tf.model({ inputs: x, outputs: decoder.apply(encoder.apply(x)) as tf.SymbolicTensor }), encoder, decoder };
+}

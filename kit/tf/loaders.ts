@@ -16,7 +16,12 @@ const require = createRequire(import.meta.url);
 /** The backends as they really load on this machine. */
 export const realLoaders: BackendLoaders = {
   'node-gpu': () => loadNative('@tensorflow/tfjs-node-gpu'),
-  webgpu: loadWebGpu,
+  webgpu: async (forced) => {
+    const loaded = await loadWebGpu(forced);
+    // The webgpu backend hands some work to the cpu backend, whose banner would follow the kit's own line.
+    quietCpuBanner();
+    return loaded;
+  },
   node: () => loadNative('@tensorflow/tfjs-node'),
   wasm: loadWasm,
   cpu: loadCpu,
