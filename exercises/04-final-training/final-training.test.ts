@@ -70,8 +70,8 @@ describe('final run', () => {
     const { test } = fashion();
     const measured = accuracy(r.model, test);
     console.log(`04 final run: test accuracy ${(100 * measured).toFixed(2)} % (finalConfig: ${JSON.stringify(finalConfig())})`);
-    expect(r.testAccuracy).toBe(measured);
-    expect(measured).toBeGreaterThanOrEqual(0.87);
+    expect(r.testAccuracy, `the reported test accuracy, against ${String(measured)} measured here. Rule: report the accuracy of the final model on the 10,000 test images, measured once after training`).toBe(measured);
+    expect(measured, `test accuracy of the final model: ${String(measured)}. Rule: finalConfig() trained on all 60,000 training images reaches ≥ 0.87 on the test set`).toBeGreaterThanOrEqual(0.87);
   });
 
   it(`records the training loss of the last ${String(LAST_ITERATIONS)} iterations (mini-batches), shows them as a table and saves their chart`, async () => {
@@ -82,12 +82,15 @@ describe('final run', () => {
     expect(r.lastLosses).toHaveLength(LAST_ITERATIONS);
     expect(r.firstIteration).toBe(r.iterations - LAST_ITERATIONS + 1);
     expect(r.epochLosses).toHaveLength(config.epochs);
-    if (config.epochs > 1) expect(r.epochLosses.at(-1)!).toBeLessThan(r.epochLosses[0]!);
+    if (config.epochs > 1) expect(r.epochLosses.at(-1)!, `the last epoch's mean training loss, against the first's ${String(r.epochLosses[0])}. Rule: the training loss falls over the run`).toBeLessThan(r.epochLosses[0]!);
     // Mini-batch losses, not epoch means: they scatter around the last epoch's mean.
     const mean = r.lastLosses.reduce((a, b) => a + b, 0) / r.lastLosses.length;
-    expect(mean).toBeGreaterThan(0.5 * r.epochLosses.at(-1)!);
-    expect(mean).toBeLessThan(2 * r.epochLosses.at(-1)!);
-    expect(new Set(r.lastLosses).size).toBeGreaterThan(LAST_ITERATIONS / 2);
+    const around = `mean of the last ${String(LAST_ITERATIONS)} recorded losses: ${String(mean)}, the last epoch's mean ${String(r.epochLosses.at(-1))}. ` +
+      'Rule: lastLosses are the training losses of the last mini-batches, so they average near the last epoch\'s mean (between 0.5× and 2×)';
+    expect(mean, around).toBeGreaterThan(0.5 * r.epochLosses.at(-1)!);
+    expect(mean, around).toBeLessThan(2 * r.epochLosses.at(-1)!);
+    expect(new Set(r.lastLosses).size, `distinct values among the last ${String(LAST_ITERATIONS)} losses. Rule: one loss per mini-batch, which scatter; ` +
+      'repeated values mean epoch means (or one value) recorded instead').toBeGreaterThan(LAST_ITERATIONS / 2);
     const table = lossTable(r.lastLosses, r.firstIteration);
     console.log(`04 final run: the last ${String(LAST_ITERATIONS)} training losses\n${table}`);
     const file = await lineChart(lossChartOptions(r.lastLosses, r.firstIteration)).save(

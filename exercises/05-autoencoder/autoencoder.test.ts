@@ -9,7 +9,7 @@ import { ArgumentError } from '#kit/errors';
 import { parameterCounts, summary } from '#kit/summary';
 import { ready, tf } from '#kit/tf';
 import type { Examples } from '#kit/train';
-import { differing } from '#kit/testing';
+import { differing, expectAtLeast, expectAtMost } from '#kit/testing';
 import { buildAutoencoder, prepareData, reconstruct, type DenseAutoencoder } from './autoencoder.ts';
 import { reconstructionFigure, reconstructionPanel } from './reconstructions.ts';
 
@@ -113,21 +113,27 @@ describe('task 2: buildAutoencoder', () => {
     const output = ae().model.predict(x) as tf.Tensor2D;
     const code = ae().encoder.predict(x) as tf.Tensor2D;
     const decoded = ae().decoder.predict(code) as tf.Tensor2D;
-    expect(maxAbsDiff(code, ref.code), 'encoder output vs relu(W₂ relu(W₁x + b₁) + b₂)').toBeLessThan(1e-5);
-    expect(maxAbsDiff(output, ref.output), 'model output vs the homework forward pass').toBeLessThan(1e-5);
-    expect(maxAbsDiff(decoded, output), 'decoder(encoder(x)) vs model(x)').toBeLessThan(1e-6);
+    const forward = { rule: 'x → relu(W₁x + b₁) → relu(W₂· + b₂) = z → relu(W₃z + b₃) → sigmoid(W₄· + b₄): ReLU after each of the first three layers, sigmoid last', strict: true };
+    expectAtMost(maxAbsDiff(code, ref.code), 1e-5, 'encoder output: largest difference from relu(W₂ relu(W₁x + b₁) + b₂)', forward);
+    expectAtMost(maxAbsDiff(output, ref.output), 1e-5, 'model output: largest difference from the homework forward pass', forward);
+    expectAtMost(maxAbsDiff(decoded, output), 1e-6, 'decoder(encoder(x)): largest difference from model(x)', {
+      rule: 'the encoder and the decoder are the two halves of the model, sharing its layers (not copies)', strict: true,
+    });
     // The bottleneck is a ReLU output: never negative, and (at initialisation) often exactly 0.
     const codes = code.dataSync();
-    expect(Math.min(...codes)).toBeGreaterThanOrEqual(0);
-    expect(codes.filter((v) => v === 0).length).toBeGreaterThan(codes.length / 10);
+    expectAtLeast(Math.min(...codes), 0, 'the smallest code value', { rule: 'the bottleneck is a ReLU output, never negative' });
+    expectAtLeast(codes.filter((v) => v === 0).length, codes.length / 10, `code values exactly 0 (of ${String(codes.length)})`, {
+      rule: 'the bottleneck is a ReLU output: at initialisation many of its values are exactly 0', strict: true,
+    });
     tf.dispose([x, ref.code, ref.output, output, code, decoded]);
   });
 
   it('outputs lie strictly inside (0, 1), even for inputs far outside [0, 1] (sigmoid output)', () => {
     const x = tf.randomNormal([32, 784], 0, 3, 'float32', 5);
     const y = (ae().model.predict(x) as tf.Tensor).dataSync();
-    expect(Math.min(...y)).toBeGreaterThan(0);
-    expect(Math.max(...y)).toBeLessThan(1);
+    const sigmoid = { rule: 'a sigmoid on the output keeps every value strictly inside (0, 1); without it values leave the interval', strict: true };
+    expectAtLeast(Math.min(...y), 0, 'the smallest output for inputs ~ N(0, 9)', sigmoid);
+    expectAtMost(Math.max(...y), 1, 'the largest output for inputs ~ N(0, 9)', sigmoid);
     x.dispose();
   });
 
@@ -173,7 +179,9 @@ describe('task 4: reconstructions and the figure', () => {
     out.dispose();
     let worst = 0;
     for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(y[i]! - expected[i]!));
-    expect(worst).toBeLessThan(1e-6);
+    expectAtMost(worst, 1e-6, 'reconstruct in chunks: largest difference from model.predict on all 2,500 rows at once', {
+      rule: 'reconstruct returns model(x) for every row, in row order, whatever the chunk size', strict: true,
+    });
     // The default chunk gives the same numbers.
     expect(reconstruct(ae().model, testRows(0, 3)).slice(0, 784)).toEqual(y.slice(0, 784));
   });

@@ -8,7 +8,7 @@ import { loadFashionMnist, type ImageDataset } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { ready, tf } from '#kit/tf';
 import type { Examples } from '#kit/train';
-import { differing } from '#kit/testing';
+import { differing, expectAtLeast, expectAtMost } from '#kit/testing';
 import { buildAutoencoder, trainAutoencoder } from './autoencoder.ts';
 
 let train: ImageDataset;
@@ -67,15 +67,23 @@ describe('task 3: trainAutoencoder', () => {
     expect(history.loss).toHaveLength(3);
     expect(history.valLoss).toHaveLength(3);
     const after = mse(model, val);
-    expect(after, 'validation MSE after 3 epochs vs before training').toBeLessThan(0.6 * before);
-    expect(history.loss[2]!).toBeLessThan(history.loss[0]!);
+    expectAtMost(after, 0.6 * before, `validation MSE after 3 epochs (before training: ${String(before)})`, {
+      rule: 'training with the MSE loss lowers the reconstruction error below 0.6 × its start', strict: true,
+    });
+    expectAtMost(history.loss[2]!, history.loss[0]!, `training loss of epoch 3 (epoch 1: ${String(history.loss[0])})`, { rule: 'the training curve falls', strict: true });
     // valLoss is the validation MSE after the epoch (float32 sums differ in the 4th digit at most).
-    expect(Math.abs(history.valLoss[2]! / after - 1)).toBeLessThan(2e-3);
+    expectAtMost(Math.abs(history.valLoss[2]! / after - 1), 2e-3, `|valLoss[2] / the validation MSE now − 1| (${String(history.valLoss[2])} vs ${String(after)})`, {
+      rule: 'valLoss[e] is the MSE (mean over pixels and images) on the validation set after epoch e', strict: true,
+    });
     // The reported training loss is the MSE on the training batches: close to the training set's MSE at the
     // end of the epoch (the model improved during it, so a little above), never a sum or another loss.
     const trainMse = mse(model, small);
-    expect(history.loss[2]! / trainMse).toBeGreaterThan(0.95);
-    expect(history.loss[2]! / trainMse).toBeLessThan(1.5);
+    const trainRule = {
+      rule: 'loss[e] is the mean of the batch MSEs over epoch e (a mean over pixels, not a sum), close to the training MSE at its end (a sum over the 784 pixels gives a ratio near 784)',
+      strict: true,
+    };
+    expectAtLeast(history.loss[2]! / trainMse, 0.95, 'loss[2] / the training MSE now', trainRule);
+    expectAtMost(history.loss[2]! / trainMse, 1.5, 'loss[2] / the training MSE now', trainRule);
     model.dispose();
   });
 
@@ -109,7 +117,9 @@ describe('task 3: trainAutoencoder', () => {
     const history = trainAutoencoder(model, rows(train, 0, 60_000), { ...THRESHOLD_RUN, progress: false });
     const testMse = mse(model, rows(test, 0, 10_000));
     console.log(`05-autoencoder: test MSE ${testMse.toFixed(5)} after ${String(THRESHOLD_RUN.epochs)} epoch(s) (bound ${String(MAX_TEST_MSE)}); training loss ${history.loss.map((l) => l.toFixed(5)).join(', ')}`);
-    expect(testMse).toBeLessThanOrEqual(MAX_TEST_MSE);
+    expectAtMost(testMse, MAX_TEST_MSE, 'test MSE (mean over pixels and images)', {
+      rule: 'the 784-128-64-128-784 autoencoder trained with Adam on the MSE of pixels in [0, 1] reaches the bound',
+    });
     model.dispose();
   });
 });

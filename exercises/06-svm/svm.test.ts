@@ -8,7 +8,7 @@ import { encodeCifarBatch, loadFashionMnist, parseCifarBatch, trainValSplit, typ
 import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { ready, tf } from '#kit/tf';
-import { differing } from '#kit/testing';
+import { differing, expectAtMost, expectClose } from '#kit/testing';
 import {
   channelStats,
   normalize,
@@ -64,33 +64,57 @@ function colourFixture(count: number, rows = 4, cols = 4, seed = 1): ImageDatase
   return { images, labels, count, rows, cols, channels: 3 };
 }
 
+/** toBeCloseTo(v, d) is |Δ| < 0.5·10⁻ᵈ; the kit's tolerance is relative to max(1, |v|). */
+const closeTo = (v: number, digits: number): number => (0.5 * 10 ** -digits) / Math.max(1, Math.abs(v));
+const HINGE = 'L = C · mean over the batch of max(0, 1 − y·ŷ)';
+const POP_STD = 'per channel, the mean and the population standard deviation (divide by n, not n − 1) of byte / 255';
+const NORMALIZED = 'normalize maps each channel to 0.25 + 0.25·(x − mean_c)/std_c, so mean 0.25 and std 0.25 on the data the statistics came from';
+
 describe('SVMLoss: C · mean(max(0, 1 − y·ŷ))', () => {
   it('matches hand-computed values', () => {
     // Margins y·ŷ = 2, 0.5, −1, 0 → hinge 0, 0.5, 2, 1 → mean 0.875.
-    expect(loss(1, [2, 0.5, -1, 0], [1, 1, 1, -1])).toBeCloseTo(0.875, 6);
+    expectClose(loss(1, [2, 0.5, -1, 0], [1, 1, 1, -1]), 0.875, closeTo(0.875, 6), 'SVMLoss(1) on margins y·ŷ = 2, 0.5, −1, 0', {
+      rule: `${HINGE}: hinges 0, 0.5, 2, 1`,
+      mistakes: [
+        { name: 'a sum instead of a mean', value: 3.5 },
+        { name: 'max(0, −y·ŷ), without the 1', value: 0.25 },
+        { name: 'max(0, 1 − (y − ŷ)), y − ŷ for y·ŷ', value: 1.125 },
+      ],
+    });
     // Right side of the margin everywhere: no loss.
-    expect(loss(1, [1, 3, -1, -2.5], [1, 1, -1, -1])).toBe(0);
+    expectClose(loss(1, [1, 3, -1, -2.5], [1, 1, -1, -1]), 0, 0, 'SVMLoss(1) with every margin y·ŷ ≥ 1', { rule: `${HINGE}: 0 when every y·ŷ ≥ 1` });
     // One example exactly on the wrong side: 1 − (−1)(0.25) = 1.25.
-    expect(loss(1, [0.25], [-1])).toBeCloseTo(1.25, 6);
+    expectClose(loss(1, [0.25], [-1]), 1.25, closeTo(1.25, 6), 'SVMLoss(1) at y = −1, ŷ = 0.25', {
+      rule: `${HINGE}: 1 − (−1)(0.25) = 1.25`,
+      mistakes: [{ name: 'max(0, −y·ŷ), without the 1', value: 0.25 }],
+    });
   });
 
   it('takes the model\'s [n, 1] output as well as [n] (no n × n broadcast)', () => {
-    expect(loss(1, [[2], [0.5], [-1], [0]], [1, 1, 1, -1])).toBeCloseTo(0.875, 6);
     // The broadcast mistake (prediction [n, 1] times target [n]) averages all 16 pairs yⱼ·ŷᵢ: 1.0 here.
+    expectClose(loss(1, [[2], [0.5], [-1], [0]], [1, 1, 1, -1]), 0.875, closeTo(0.875, 6), 'SVMLoss(1) on a [4, 1] prediction', {
+      rule: `${HINGE}, the [n, 1] prediction flattened to [n] first`,
+      mistakes: [{ name: 'the [n, 1] × [n] broadcast (all n² pairs yⱼ·ŷᵢ averaged)', value: 1 }],
+    });
   });
 
   it('is a mean, not a sum: repeating the batch leaves the loss unchanged', () => {
     const once = loss(1, [0.3, -0.2, 1.5], [1, 1, -1]);
     const twice = loss(1, [0.3, -0.2, 1.5, 0.3, -0.2, 1.5], [1, 1, -1, 1, 1, -1]);
-    expect(once).toBeCloseTo((0.7 + 1.2 + 2.5) / 3, 6);
-    expect(twice).toBeCloseTo(once, 6);
+    const want = (0.7 + 1.2 + 2.5) / 3;
+    expectClose(once, want, closeTo(want, 6), 'SVMLoss(1) on 3 examples', { rule: `${HINGE}: (0.7 + 1.2 + 2.5)/3`, mistakes: [{ name: 'a sum instead of a mean', value: 4.4 }] });
+    expectClose(twice, once, closeTo(once, 6), 'SVMLoss(1) on the same 3 examples twice', { rule: `${HINGE}: a mean does not change when the batch is repeated`, mistakes: [{ name: 'a sum instead of a mean', value: 2 * once }] });
   });
 
   it('scales linearly with C, and svmLoss(C) computes the same as new SVMLoss(C).apply', () => {
     const base = loss(1, [0.3, -0.2, 1.5], [1, 1, -1]);
-    for (const C of [0.01, 0.1, 2, 10]) expect(loss(C, [0.3, -0.2, 1.5], [1, 1, -1])).toBeCloseTo(C * base, 5);
+    const scaled = (C: number): { rule: string; mistakes: { name: string; value: number }[] } => ({
+      rule: `${HINGE}: C times the loss at C = 1`,
+      mistakes: [{ name: 'C ignored', value: base }, { name: 'C applied twice', value: C * C * base }],
+    });
+    for (const C of [0.01, 0.1, 2, 10]) expectClose(loss(C, [0.3, -0.2, 1.5], [1, 1, -1]), C * base, closeTo(C * base, 5), `SVMLoss(${String(C)})`, scaled(C));
     const f = svmLoss(0.5);
-    expect(tf.tidy(() => value(f(tf.tensor1d([0.3, -0.2, 1.5]), tf.tensor1d([1, 1, -1]))))).toBeCloseTo(0.5 * base, 6);
+    expectClose(tf.tidy(() => value(f(tf.tensor1d([0.3, -0.2, 1.5]), tf.tensor1d([1, 1, -1])))), 0.5 * base, closeTo(0.5 * base, 6), 'svmLoss(0.5)(ŷ, y)', scaled(0.5));
     expect(new SVMLoss(0.5).C).toBe(0.5);
   });
 
@@ -109,7 +133,10 @@ describe('SVMLoss: C · mean(max(0, 1 − y·ŷ))', () => {
     const grad = tf.tidy(() => tf.grad((p: tf.Tensor) => new SVMLoss(C).apply(p, tf.tensor1d(y)))(tf.tensor1d(yhat)).dataSync());
     for (let i = 0; i < n; i++) {
       const expected = y[i]! * yhat[i]! < 1 ? (-C * y[i]!) / n : 0;
-      expect(grad[i]!, `∂L/∂ŷ[${String(i)}]`).toBeCloseTo(expected, 6);
+      expectClose(grad[i]!, expected, closeTo(expected, 6), `∂L/∂ŷ[${String(i)}] (y·ŷ = ${(y[i]! * yhat[i]!).toFixed(3)})`, {
+        rule: '∂L/∂ŷᵢ = −C·yᵢ/n where yᵢŷᵢ < 1, else 0',
+        mistakes: expected === 0 ? [] : [{ name: 'a sum instead of a mean (no 1/n)', value: -C * y[i]! }, { name: 'y − ŷ in the hinge', value: C / n }],
+      });
     }
     // Through a linear model ŷ = Xw: the gradient with respect to w.
     const X = Array.from({ length: n }, () => Array.from({ length: d }, () => rng.normal(0, 1)));
@@ -123,12 +150,15 @@ describe('SVMLoss: C · mean(max(0, 1 − y·ŷ))', () => {
         const score = X[i]!.reduce((s, xij, k) => s + xij * w[k]!, 0);
         if (y[i]! * score < 1) expected -= (C * y[i]! * X[i]![j]!) / n;
       }
-      expect(gw[j]!, `∂L/∂w[${String(j)}]`).toBeCloseTo(expected, 5);
+      expectClose(gw[j]!, expected, closeTo(expected, 5), `∂L/∂w[${String(j)}] through ŷ = Xw`, {
+        rule: '∂L/∂w = −(C/n) Σ yᵢxᵢ over the examples with yᵢŷᵢ < 1',
+        mistakes: [{ name: 'a sum instead of a mean (no 1/n)', value: expected * n }],
+      });
     }
   });
 
   it('rejects C ≤ 0 or not finite, targets outside {−1, +1} and mismatched shapes with an ArgumentError', () => {
-    expect(loss(1, [0], [1])).toBe(1);
+    expectClose(loss(1, [0], [1]), 1, 0, 'SVMLoss(1) at y = 1, ŷ = 0', { rule: `${HINGE}: max(0, 1 − 0) = 1` });
     for (const C of [0, -1, Number.NaN, Infinity]) expect(() => new SVMLoss(C)).toThrow(ArgumentError);
     expect(() => svmLoss(0)).toThrow(ArgumentError);
     expect(() => loss(1, [0.5, 0.5], [1, 0])).toThrow(ArgumentError);
@@ -175,14 +205,22 @@ describe('labels and data', () => {
     const d = colourFixture(30);
     const s = channelStats(d);
     const expected = stats(Array.from(d.images, (b) => b / 255), 3);
+    const n = d.count * d.rows * d.cols; // values per channel
+    const allMean = (expected.mean[0]! + expected.mean[1]! + expected.mean[2]!) / 3;
     for (let c = 0; c < 3; c++) {
-      expect(s.mean[c]!).toBeCloseTo(expected.mean[c]!, 10);
-      expect(s.std[c]!).toBeCloseTo(expected.std[c]!, 10);
+      expectClose(s.mean[c]!, expected.mean[c]!, closeTo(expected.mean[c]!, 10), `mean of channel ${String(c)}`, {
+        rule: POP_STD,
+        mistakes: [{ name: 'statistics over all channels at once', value: allMean }, { name: 'bytes not divided by 255', value: expected.mean[c]! * 255 }],
+      });
+      expectClose(s.std[c]!, expected.std[c]!, closeTo(expected.std[c]!, 10), `standard deviation of channel ${String(c)}`, {
+        rule: POP_STD,
+        mistakes: [{ name: 'the sample standard deviation (divided by n − 1; off by √(n/(n − 1)))', value: expected.std[c]! * Math.sqrt(n / (n - 1)) }],
+      });
     }
     // A channel of constant 51 has mean 0.2 and standard deviation 0.
     const flat: ImageDataset = { images: new Uint8Array(8).fill(51), labels: new Uint8Array(2), count: 2, rows: 2, cols: 2, channels: 1 };
-    expect(channelStats(flat).mean[0]).toBeCloseTo(0.2, 12);
-    expect(channelStats(flat).std[0]).toBeLessThan(1e-6);
+    expectClose(channelStats(flat).mean[0], 0.2, closeTo(0.2, 12), 'mean of a channel of constant 51', { rule: POP_STD, mistakes: [{ name: 'bytes not divided by 255', value: 51 }] });
+    expectAtMost(channelStats(flat).std[0], 1e-6, 'standard deviation of a channel of constant 51', { rule: `${POP_STD}: 0 for a constant channel`, strict: true });
   });
 
   it('normalize gives every channel mean 0.25 and std 0.25 on the data the statistics came from (not (x − 0.25)/0.25)', () => {
@@ -193,9 +231,16 @@ describe('labels and data', () => {
     expect(ex.x.length).toBe(40 * 48);
     expect(Array.from(ex.labels ?? [])).toEqual(Array.from(d.labels));
     const s = stats(ex.x, 3);
+    const raw = stats(Array.from(d.images, (b) => b / 255), 3);
     for (let c = 0; c < 3; c++) {
-      expect(s.mean[c]!, `mean of channel ${String(c)}`).toBeCloseTo(0.25, 5);
-      expect(s.std[c]!, `std of channel ${String(c)}`).toBeCloseTo(0.25, 5);
+      expectClose(s.mean[c]!, 0.25, closeTo(0.25, 5), `mean of channel ${String(c)} after normalize`, {
+        rule: NORMALIZED,
+        mistakes: [{ name: 'normalising with (x − 0.25)/0.25', value: (raw.mean[c]! - 0.25) / 0.25 }],
+      });
+      expectClose(s.std[c]!, 0.25, closeTo(0.25, 5), `std of channel ${String(c)} after normalize`, {
+        rule: NORMALIZED,
+        mistakes: [{ name: 'normalising with (x − 0.25)/0.25', value: raw.std[c]! / 0.25 }],
+      });
     }
   });
 
@@ -206,7 +251,11 @@ describe('labels and data', () => {
     const ex = normalize(other, st);
     for (const i of [0, 1, 2, 77, 478, 479]) {
       const c = i % 3;
-      expect(ex.x[i]!).toBeCloseTo(0.25 + (0.25 * (other.images[i]! / 255 - st.mean[c]!)) / st.std[c]!, 5);
+      const want = 0.25 + (0.25 * (other.images[i]! / 255 - st.mean[c]!)) / st.std[c]!;
+      expectClose(ex.x[i]!, want, closeTo(want, 5), `x[${String(i)}] of other data normalised with the training statistics`, {
+        rule: `${NORMALIZED}, with the statistics given (the training part's), not the data's own`,
+        mistakes: [{ name: 'normalising with (x − 0.25)/0.25', value: (other.images[i]! / 255 - 0.25) / 0.25 }],
+      });
     }
   });
 
@@ -225,14 +274,22 @@ describe('labels and data', () => {
     expect(data.classes).toEqual([2, 4]);
     const split = trainValSplit(selectClasses(train, [2, 4]), { valFraction: 0.3, seed: 5 });
     const st = stats(Array.from(split.train.images, (b) => b / 255), 1);
-    expect(data.stats.mean[0]!).toBeCloseTo(st.mean[0]!, 8);
-    expect(data.stats.std[0]!).toBeCloseTo(st.std[0]!, 8);
+    const whole = stats(Array.from(selectClasses(train, [2, 4]).images, (b) => b / 255), 1);
+    const fromTrain = { rule: `${POP_STD}, from the training part of the 70 / 30 split only` };
+    expectClose(data.stats.mean[0]!, st.mean[0]!, closeTo(st.mean[0]!, 8), 'data.stats.mean[0]', {
+      ...fromTrain, mistakes: [{ name: 'statistics from training and validation parts together', value: whole.mean[0]! }],
+    });
+    expectClose(data.stats.std[0]!, st.std[0]!, closeTo(st.std[0]!, 8), 'data.stats.std[0]', {
+      ...fromTrain, mistakes: [{ name: 'statistics from training and validation parts together', value: whole.std[0]! }],
+    });
     const trainStats = stats(data.train.x, 1);
-    expect(trainStats.mean[0]!).toBeCloseTo(0.25, 4);
-    expect(trainStats.std[0]!).toBeCloseTo(0.25, 4);
+    expectClose(trainStats.mean[0]!, 0.25, closeTo(0.25, 4), 'mean of the normalised training part', { rule: NORMALIZED });
+    expectClose(trainStats.std[0]!, 0.25, closeTo(0.25, 4), 'std of the normalised training part', { rule: NORMALIZED });
     // Validation and test are on the same scale but not forced to exactly 0.25.
     const valStats = stats(data.val.x, 1);
-    expect(Math.abs(valStats.mean[0]! - 0.25)).toBeLessThan(0.01);
+    expectAtMost(Math.abs(valStats.mean[0]! - 0.25), 0.01, '|mean of the normalised validation part − 0.25|', {
+      rule: 'the validation part is normalised with the training statistics, so its mean is near 0.25 but not exactly', strict: true,
+    });
     expect(valStats.mean[0]).not.toBe(trainStats.mean[0]);
     expect(differing(data.val.labels ?? [], split.val.labels), 'validation labels that differ from trainValSplit\'s').toBe(0);
     expect(new Set([...(data.train.labels ?? []), ...(data.test.labels ?? [])])).toEqual(new Set([2, 4]));
@@ -253,8 +310,9 @@ describe('labels and data', () => {
     expect(data.train.features).toBe(3072);
     const s = stats(data.train.x, 3);
     for (let c = 0; c < 3; c++) {
-      expect(s.mean[c]!).toBeCloseTo(0.25, 4);
-      expect(s.std[c]!).toBeCloseTo(0.25, 4);
+      const rule = { rule: `${NORMALIZED}; statistics per channel (NHWC: channel = index mod 3), not over all channels at once` };
+      expectClose(s.mean[c]!, 0.25, closeTo(0.25, 4), `mean of channel ${String(c)} of the normalised training part`, rule);
+      expectClose(s.std[c]!, 0.25, closeTo(0.25, 4), `std of channel ${String(c)} of the normalised training part`, rule);
     }
     expect(() => prepareSvmData(make(12), loadFashionMnist('test'), { seed: 1 })).toThrow(ArgumentError);
   });

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, atCallSite } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { parameterCounts } from '#kit/summary';
+import { expectAtMost, expectClose } from '#kit/testing';
 import { ready, tf } from '#kit/tf';
 import type { Examples } from '#kit/train';
 import { buildSvm, HOMEWORK_CONFIG, trainSvm, type SvmConfig } from './train.ts';
@@ -84,8 +85,13 @@ function gradient(ex: Examples, p: Params, C: number, lambda: number): Params {
 
 const expectParamsClose = atCallSite((actual: Params, expected: Params, what: string): void => {
   const worst = Math.max(Math.abs(actual.b - expected.b), ...actual.w.map((v, j) => Math.abs(v - expected.w[j]!)));
-  expect(worst, `${what}: largest difference from the expected parameters`).toBeLessThan(2e-5);
+  expectAtMost(worst, 2e-5, `${what}: largest difference from the expected parameters`, {
+    rule: 'SGD on C·mean hinge + (λ/2)‖θ‖² (weight decay on the bias too): v ← μ·v + g, θ ← θ − lr·v', strict: true,
+  });
 });
+
+/** toBeCloseTo(v, d) is |Δ| < 0.5·10⁻ᵈ; the kit's tolerance is relative to max(1, |v|). */
+const closeTo = (v: number, digits: number): number => (0.5 * 10 ** -digits) / Math.max(1, Math.abs(v));
 
 const fullBatch = (ex: Examples, config: Partial<SvmConfig>): SvmConfig => ({ ...HOMEWORK_CONFIG, epochs: 1, batchSize: ex.count, ...config });
 
@@ -100,7 +106,9 @@ describe('training: buildSvm and trainSvm', () => {
     const [a, b] = [tf.randomNormal([1, 784], 0, 1, 'float32', 1), tf.randomNormal([1, 784], 0, 1, 'float32', 2)];
     const s = (t: tf.Tensor): number => (f.predict(t) as tf.Tensor).dataSync()[0]!;
     const bias = f.getWeights()[1]!.dataSync()[0]!;
-    expect(s(a.add(b)) + bias).toBeCloseTo(s(a) + s(b), 4);
+    expectClose(s(a.add(b)) + bias, s(a) + s(b), closeTo(s(a) + s(b), 4), 'score(a + b) + bias against score(a) + score(b)', {
+      rule: 'the SVM is linear: one Dense unit, no activation, so score(a + b) = score(a) + score(b) − bias',
+    });
     expect(Array.from(buildSvm(784, 1).getWeights()[0]!.dataSync())).toEqual(Array.from(f.getWeights()[0]!.dataSync()));
     expect(Array.from(buildSvm(784, 2).getWeights()[0]!.dataSync())).not.toEqual(Array.from(f.getWeights()[0]!.dataSync()));
     expect(() => buildSvm(0, 1)).toThrow(ArgumentError);
@@ -122,10 +130,19 @@ describe('training: buildSvm and trainSvm', () => {
     expectParamsClose(paramsOf(model), expected, 'after one step');
     // The curves: the epoch's training loss is measured on the batch before the step (hinge only, no decay term);
     // accuracies and the validation loss after it.
-    expect(history.trainLoss[0]!).toBeCloseTo(hingeAndAccuracy(train, before, config.C).loss, 5);
-    expect(history.valLoss[0]!).toBeCloseTo(hingeAndAccuracy(val, expected, config.C).loss, 4);
-    expect(history.trainAcc[0]!).toBeCloseTo(hingeAndAccuracy(train, expected, config.C).acc, 10);
-    expect(history.valAcc[0]!).toBeCloseTo(hingeAndAccuracy(val, expected, config.C).acc, 10);
+    const trainBefore = hingeAndAccuracy(train, before, config.C);
+    const trainAfter = hingeAndAccuracy(train, expected, config.C);
+    const valAfter = hingeAndAccuracy(val, expected, config.C);
+    expectClose(history.trainLoss[0]!, trainBefore.loss, closeTo(trainBefore.loss, 5), 'trainLoss[0]', {
+      rule: 'the epoch\'s training loss is C·mean hinge on its batches, measured before each step, without the weight-decay term',
+      mistakes: [{ name: 'the training loss measured after the step', value: trainAfter.loss }],
+    });
+    expectClose(history.valLoss[0]!, valAfter.loss, closeTo(valAfter.loss, 4), 'valLoss[0]', { rule: 'the validation loss is C·mean hinge after the epoch, without the weight-decay term' });
+    const accRule = { rule: 'accuracy after the epoch: the fraction with sign(score) = y, a score of exactly 0 counted as −1' };
+    expectClose(history.trainAcc[0]!, trainAfter.acc, closeTo(trainAfter.acc, 10), 'trainAcc[0]', {
+      ...accRule, mistakes: [{ name: 'the training accuracy measured before the step', value: trainBefore.acc }],
+    });
+    expectClose(history.valAcc[0]!, valAfter.acc, closeTo(valAfter.acc, 10), 'valAcc[0]', accRule);
     model.dispose();
   });
 
@@ -143,7 +160,11 @@ describe('training: buildSvm and trainSvm', () => {
     const v2 = { w: v1.w.map((vj, j) => config.momentum * vj + g1.w[j]!), b: config.momentum * v1.b + g1.b };
     expectParamsClose(paramsOf(model), step(p1, v2), 'after two momentum steps');
     expect(history.trainLoss).toHaveLength(2);
-    expect(history.trainLoss[1]!).toBeCloseTo(hingeAndAccuracy(train, p1, config.C).loss, 5);
+    const want = hingeAndAccuracy(train, p1, config.C).loss;
+    expectClose(history.trainLoss[1]!, want, closeTo(want, 5), 'trainLoss[1]', {
+      rule: 'the epoch\'s training loss is C·mean hinge measured before its step, here at the parameters after the first step',
+      mistakes: [{ name: 'the training loss measured after the step', value: hingeAndAccuracy(train, step(p1, v2), config.C).loss }],
+    });
     model.dispose();
   });
 

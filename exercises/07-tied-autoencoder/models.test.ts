@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError } from '#kit/errors';
 import { formatSummary, parameterCounts } from '#kit/summary';
 import { ready, tf } from '#kit/tf';
-import { differing } from '#kit/testing';
+import { differing, expectAtLeast, expectAtMost } from '#kit/testing';
 import { tensorMaxAbsDiff as maxAbsDiff, variableOf as variable } from '#kit/testing/models';
 import { buildAutoencoder, TiedAutoencoder, TiedDense, type Autoencoder } from './models.ts';
 
@@ -73,11 +73,12 @@ describe('part 2: the untied autoencoder', () => {
     const z = encode(x, k1!, b1!, k2!, b2!);
     const expected = tf.tidy(() => tf.relu(z.matMul(k3!).add(b3!)).matMul(k4!).add(b4!));
     const out = ae.model.predict(x) as tf.Tensor;
-    expect(maxAbsDiff(out, expected), 'model(x) vs the homework forward pass').toBeLessThan(1e-5);
-    expect(maxAbsDiff(ae.encoder.predict(x) as tf.Tensor, z), 'encoder(x)').toBeLessThan(1e-5);
-    expect(maxAbsDiff(ae.decoder.predict(z) as tf.Tensor, expected), 'decoder(encoder(x))').toBeLessThan(1e-5);
+    const untied = { rule: 'the untied autoencoder: x → relu(W₁x + b₁) → relu(W₂· + b₂) = z → relu(W₃z + b₃) → W₄· + b₄, no activation on the output', strict: true };
+    expectAtMost(maxAbsDiff(out, expected), 1e-5, 'model(x): largest difference from the homework forward pass', untied);
+    expectAtMost(maxAbsDiff(ae.encoder.predict(x) as tf.Tensor, z), 1e-5, 'encoder(x): largest difference from relu(W₂ relu(W₁x + b₁) + b₂)', untied);
+    expectAtMost(maxAbsDiff(ae.decoder.predict(z) as tf.Tensor, expected), 1e-5, 'decoder(encoder(x)): largest difference from the forward pass', untied);
     // No output activation: a linear last layer produces negative values for some pixels.
-    expect(out.min().dataSync()[0]!).toBeLessThan(0);
+    expectAtMost(out.min().dataSync()[0]!, 0, 'the smallest output', { rule: 'the last layer is linear, so some outputs are negative; a ReLU or sigmoid on it never is', strict: true });
     tf.dispose([x, z, expected, out]);
     ae.model.dispose();
   });
@@ -116,9 +117,10 @@ describe('part 5: TiedAutoencoder', () => {
     const hs = tf.tidy(() => xs.matMul(k!).add(b!));
     const wantBack = tf.tidy(() => tf.relu(tf.matMul(hs, k!, false, true).add(relu.weights[0]!.read())));
     const wantPlain = tf.tidy(() => tf.matMul(zs, k!, false, true).add(plain.weights[0]!.read()));
-    expect(maxAbsDiff(gotBack!, wantBack), "relu(h·Kᵀ + c)").toBeLessThan(1e-5);
-    expect(maxAbsDiff(gotPlain!, wantPlain), 'z·Kᵀ + c (linear: negative values stay)').toBeLessThan(1e-5);
-    expect(gotPlain!.min().dataSync()[0]!).toBeLessThan(0);
+    const tiedDense = { rule: 'TiedDense(source) computes activation(h·Kᵀ + c): the source\'s kernel K transposed, its own bias c', strict: true };
+    expectAtMost(maxAbsDiff(gotBack!, wantBack), 1e-5, 'TiedDense with ReLU: largest difference from relu(h·Kᵀ + c)', tiedDense);
+    expectAtMost(maxAbsDiff(gotPlain!, wantPlain), 1e-5, 'TiedDense without activation: largest difference from z·Kᵀ + c', tiedDense);
+    expectAtMost(gotPlain!.min().dataSync()[0]!, 0, 'the smallest output of TiedDense without activation', { rule: 'no activation by default: negative values stay', strict: true });
     tf.dispose([xs, zs, gotBack!, gotPlain!, hs, wantBack, wantPlain]);
     model.dispose();
   });
@@ -152,9 +154,10 @@ describe('part 5: TiedAutoencoder', () => {
     const x = input(16, 784, 9);
     const z = encode(x, k1.read(), b1.read(), k2.read(), b2.read());
     const expected = tiedDecode(z, k1.read(), k2.read(), c1.read(), c2.read());
-    expect(maxAbsDiff(ae.encoder.predict(x) as tf.Tensor, z), 'encoder(x) = relu(W₂ relu(W₁x + b₁) + b₂)').toBeLessThan(1e-5);
-    expect(maxAbsDiff(ae.decoder.predict(z) as tf.Tensor, expected), 'decoder(z) = W₁ᵀ relu(W₂ᵀz + c₁) + c₂').toBeLessThan(1e-5);
-    expect(maxAbsDiff(ae.model.predict(x) as tf.Tensor, expected), 'model(x) = decoder(encoder(x))').toBeLessThan(1e-5);
+    const tied = { rule: 'the tied autoencoder: encoder z = relu(W₂ relu(W₁x + b₁) + b₂), decoder W₁ᵀ relu(W₂ᵀz + c₁) + c₂ with biases of its own', strict: true };
+    expectAtMost(maxAbsDiff(ae.encoder.predict(x) as tf.Tensor, z), 1e-5, 'encoder(x): largest difference from relu(W₂ relu(W₁x + b₁) + b₂)', tied);
+    expectAtMost(maxAbsDiff(ae.decoder.predict(z) as tf.Tensor, expected), 1e-5, 'decoder(z): largest difference from W₁ᵀ relu(W₂ᵀz + c₁) + c₂', tied);
+    expectAtMost(maxAbsDiff(ae.model.predict(x) as tf.Tensor, expected), 1e-5, 'model(x): largest difference from decoder(encoder(x))', tied);
     tf.dispose([x, z, expected]);
     ae.model.dispose();
   });
@@ -169,14 +172,20 @@ describe('part 5: TiedAutoencoder', () => {
       const original = kernel.read().clone();
       kernel.write(original.add(tf.randomNormal(original.shape, 0, 0.05, 'float32', 11)));
       const after = ae.decoder.predict(z) as tf.Tensor;
-      expect(maxAbsDiff(after, before), `decoder output after perturbing the ${kernel.shape.join('×')} kernel`).toBeGreaterThan(1e-3);
+      expectAtLeast(maxAbsDiff(after, before), 1e-3, `largest change of the decoder output after perturbing the ${kernel.shape.join('×')} kernel`, {
+        rule: 'the decoder reads the encoder\'s kernels (not copies of them made when it was built)', strict: true,
+      });
       // And it changed to exactly what the perturbed kernel implies.
       const expected = tiedDecode(z, k1.read(), k2.read(), c1.read(), c2.read());
-      expect(maxAbsDiff(after, expected)).toBeLessThan(1e-5);
+      expectAtMost(maxAbsDiff(after, expected), 1e-5, 'decoder output after the perturbation: largest difference from W₁ᵀ relu(W₂ᵀz + c₁) + c₂ with the new kernel', {
+        rule: 'the decoder computes W₁ᵀ relu(W₂ᵀz + c₁) + c₂ with the encoder\'s current kernels', strict: true,
+      });
       kernel.write(original);
       tf.dispose([after, expected]);
     }
-    expect(maxAbsDiff(ae.decoder.predict(z) as tf.Tensor, before)).toBeLessThan(1e-6);
+    expectAtMost(maxAbsDiff(ae.decoder.predict(z) as tf.Tensor, before), 1e-6, 'decoder output with the kernels restored: largest difference from the first', {
+      rule: 'the decoder\'s output depends only on the current kernels', strict: true,
+    });
     tf.dispose([z, before]);
     ae.model.dispose();
   });
@@ -202,10 +211,12 @@ describe('part 5: TiedAutoencoder', () => {
     const norm = (t: tf.Tensor): number => tf.tidy(() => tf.norm(t).dataSync()[0]!);
     for (const [name, got, enc, dec] of [['W₁', got1, e1!, d1!], ['W₂', got2, e2!, d2!]] as const) {
       // Both paths matter (so a model that used only one would fail), and the model's gradient is their sum.
-      expect(norm(dec), `${name}: the decoder path's gradient`).toBeGreaterThan(0.05 * norm(enc));
-      expect(norm(enc), `${name}: the encoder path's gradient`).toBeGreaterThan(0.05 * norm(dec));
+      expectAtLeast(norm(dec), 0.05 * norm(enc), `${name}: ‖the decoder path's gradient‖ (against 5 % of the encoder path's)`, { rule: 'the fixture: both paths matter', strict: true });
+      expectAtLeast(norm(enc), 0.05 * norm(dec), `${name}: ‖the encoder path's gradient‖ (against 5 % of the decoder path's)`, { rule: 'the fixture: both paths matter', strict: true });
       const sum = enc.add(dec);
-      expect(norm(got.sub(sum)), `${name}: ‖∂L/∂W − (encoder path + decoder path)‖`).toBeLessThan(1e-3 * norm(sum));
+      expectAtMost(norm(got.sub(sum)), 1e-3 * norm(sum), `${name}: ‖∂L/∂W − (encoder path + decoder path)‖ (against 1e-3 × ‖the sum‖)`, {
+        rule: 'one shared variable used twice: its gradient is the sum over both uses (a decoder with its own copy, or a stopped gradient, gives one path only)', strict: true,
+      });
       sum.dispose();
     }
     tf.dispose([x, value, got1, got2, e1!, e2!, d1!, d2!]);
@@ -219,7 +230,9 @@ describe('part 5: TiedAutoencoder', () => {
     const v1 = variable(k1);
     const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(ae.decoder.apply(z) as tf.Tensor)), [v1]);
     const g = grads[v1.name]!;
-    expect(tf.tidy(() => tf.norm(g).dataSync()[0]!)).toBeGreaterThan(1e-4);
+    expectAtLeast(tf.tidy(() => tf.norm(g).dataSync()[0]!), 1e-4, '‖∂(decoder-only loss)/∂W₁‖', {
+      rule: 'the decoder uses the encoder\'s first kernel (transposed), so a loss on the decoder alone has a gradient on it', strict: true,
+    });
     tf.dispose([z, value, g]);
     ae.model.dispose();
   });

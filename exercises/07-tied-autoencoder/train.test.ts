@@ -8,7 +8,7 @@ import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { ready, tf } from '#kit/tf';
 import type { Examples } from '#kit/train';
-import { differing } from '#kit/testing';
+import { differing, expectAtLeast, expectAtMost } from '#kit/testing';
 import { fit, reconstructionSplit } from './train.ts';
 
 let fashion: ImageDataset;
@@ -86,13 +86,16 @@ describe('parts 1 and 3: data and training with a validation curve', () => {
       expect(curves.train).toHaveLength(3);
       expect(curves.val).toHaveLength(3);
       const after = mse(model, val);
-      expect(Math.abs(curves.val[2]! / after - 1), 'last validation value vs the validation MSE now').toBeLessThan(2e-3);
-      expect(after).toBeLessThan(0.7 * before);
-      expect(curves.val[2]!).toBeLessThan(curves.val[0]!);
+      expectAtMost(Math.abs(curves.val[2]! / after - 1), 2e-3, `|last validation value / the validation MSE now − 1| (${String(curves.val[2])} vs ${String(after)})`, {
+        rule: 'the validation value of an epoch is the MSE (mean over pixels and images) on the validation set after that epoch', strict: true,
+      });
+      expectAtMost(after, 0.7 * before, `validation MSE after 3 epochs (before: ${String(before)})`, { rule: '3 epochs of training lower the validation MSE below 0.7 × its start', strict: true });
+      expectAtMost(curves.val[2]!, curves.val[0]!, `validation MSE after epoch 3 (after epoch 1: ${String(curves.val[0])})`, { rule: 'the validation curve falls', strict: true });
       // The training curve is the MSE on the training batches (a mean over pixels), close to the training MSE.
       const ratio = curves.train[2]! / mse(model, train);
-      expect(ratio).toBeGreaterThan(0.95);
-      expect(ratio).toBeLessThan(1.5);
+      const trainRule = { rule: 'the training value of an epoch is the mean of its batches\' MSE (a mean over pixels, not a sum), close to the training MSE at its end', strict: true };
+      expectAtLeast(ratio, 0.95, 'last training value / the training MSE now', trainRule);
+      expectAtMost(ratio, 1.5, 'last training value / the training MSE now', trainRule);
     });
 
     it('is reproducible, and rejects a wrong input size or bad options with an ArgumentError', () => {

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromiumOrSkip, pixelStats, PLOTLY_STATE, type PlotlyState, visitPage } from '#kit/browser';
 import { readPlotlyPage } from '#kit/plotly';
+import { expectAtLeast, expectAtMost } from '#kit/testing';
 import { EXPERIMENT, runExperiment, type ExperimentResult } from './experiment.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlkit-landscape-'));
@@ -32,25 +33,28 @@ describe('the whole exercise', () => {
     expect(r.data.count).toBe(2500);
     expect(r.trajectory.snapshots).toHaveLength(41);
     expect(r.trajectory.snapshots[0]).toHaveLength(784 * 64 + 64 + 64 * 10 + 10);
-    expect(r.lossBefore).toBeGreaterThan(1.8);
-    expect(r.lossAfter).toBeLessThan(0.5 * r.lossBefore);
+    expectAtLeast(r.lossBefore, 1.8, 'f_CE before training', { rule: 'an untrained network\'s loss on 10 classes is near ln 10 ≈ 2.3', strict: true });
+    expectAtMost(r.lossAfter, 0.5 * r.lossBefore, `f_CE after training (before: ${r.lossBefore})`, { rule: 'SGD brings f_CE below half its start', strict: true });
   });
 
   it('the landscape: two components carry most of the trajectory, a 25 × 25 grid spans it, and the path descends the surface', async () => {
     const { landscape } = await experiment();
     const { grid, path: p, pca } = landscape;
     const ratio = pca.explainedVarianceRatio;
-    expect(ratio[0]! + ratio[1]!).toBeGreaterThan(0.8);
+    expectAtLeast(ratio[0]! + ratio[1]!, 0.8, 'explained variance ratio of the first two components, summed', {
+      rule: 'two components carry most of an SGD trajectory\'s variance (ratio = explained variance / total variance)', strict: true,
+    });
     expect(grid.z).toHaveLength(25);
     expect(grid.z.every((row) => row.length === 25 && row.every(Number.isFinite))).toBe(true);
-    expect(grid.x[0]).toBeLessThan(Math.min(...p.x));
-    expect(grid.x[24]).toBeGreaterThan(Math.max(...p.x));
-    expect(grid.y[0]).toBeLessThan(Math.min(...p.y));
-    expect(grid.y[24]).toBeGreaterThan(Math.max(...p.y));
+    const span = { rule: 'the grid spans the path with a margin on each side', strict: true };
+    expectAtMost(grid.x[0], Math.min(...p.x), 'grid.x[0] (against the path\'s smallest x)', span);
+    expectAtLeast(grid.x[24], Math.max(...p.x), 'grid.x[24] (against the path\'s largest x)', span);
+    expectAtMost(grid.y[0], Math.min(...p.y), 'grid.y[0] (against the path\'s smallest y)', span);
+    expectAtLeast(grid.y[24], Math.max(...p.y), 'grid.y[24] (against the path\'s largest y)', span);
     expect(p.loss).toHaveLength(41);
-    expect(p.loss[40]).toBeLessThan(0.5 * p.loss[0]!);
+    expectAtMost(p.loss[40], 0.5 * p.loss[0]!, `the path's last loss (its first: ${p.loss[0]})`, { rule: 'the path descends the surface: its losses are the snapshots\' losses', strict: true });
     const zMin = Math.min(...grid.z.map((row) => Math.min(...row)));
-    expect(zMin).toBeLessThan(p.loss[0]!);
+    expectAtMost(zMin, p.loss[0]!, `the surface's lowest loss (the path's first: ${p.loss[0]})`, { rule: 'the surface reaches below where the path starts', strict: true });
   });
 
   it('the page holds the grid and the path, and a real headless Chromium draws it with the network cut off: no console errors, a surface and a 41-point scatter in WebGL, a screenshot with real variety', async (ctx) => {
@@ -76,7 +80,7 @@ describe('the whole exercise', () => {
     expect(visit.state.noWebglNotice).toBe(false);
     const stats = await pixelStats(visit.screenshot, visit.region);
     // The reference page: ≈ 700 colours, 12 % of the plot's box inked; an empty plot: 1 colour, 0 %.
-    expect(stats.colours).toBeGreaterThan(150);
-    expect(stats.inked).toBeGreaterThan(0.04);
+    expectAtLeast(stats.colours, 150, 'colours in the screenshot', { rule: 'a drawn surface has hundreds of colours (the reference ≈ 700; an empty plot 1)', strict: true });
+    expectAtLeast(stats.inked, 0.04, 'fraction of the plot\'s box inked', { rule: 'a drawn surface inks a good part of the box (the reference ≈ 12 %; an empty plot 0)', strict: true });
   });
 });

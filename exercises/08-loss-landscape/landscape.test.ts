@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, atCallSite } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { ready, tf } from '#kit/tf';
+import { expectAtLeast, expectClose } from '#kit/testing';
 import { meanCrossEntropy, type Examples } from '#kit/train';
 import { addScaled, orthonormalDirections } from '#kit/vectors';
 import { gridAxes, lossAt, lossGrid, lossLandscape, type Projection } from './landscape.ts';
@@ -102,8 +103,14 @@ function directLoss(model: tf.LayersModel, theta: ArrayLike<number>, data: Examp
 }
 
 const expectLossClose = atCallSite((actual: number, expected: number, what: string): void => {
-  expect(Math.abs(actual - expected), `${what}: got ${actual}, expected ${expected}`).toBeLessThanOrEqual(REL_TOL * Math.max(1, expected));
+  expectClose(actual, expected, REL_TOL, what, {
+    rule: 'the loss at (a, b) is the unregularised mean cross-entropy over all the data of the network with parameters mean + a·c₁ + b·c₂ (z[j][i] at (x[i], y[j]))',
+  });
 });
+
+/** toBeCloseTo(v, d) is |Δ| < 0.5·10⁻ᵈ; the kit's tolerance is relative to max(1, |v|). */
+const closeTo = (v: number, digits: number): number => (0.5 * 10 ** -digits) / Math.max(1, Math.abs(v));
+const MARGIN_RULE = 'the axes span the projected path plus margin × its extent on each side (20 % by default), in steps evenly spaced values';
 
 beforeAll(async () => {
   await ready();
@@ -116,13 +123,19 @@ describe('gridAxes', () => {
     expect(axes.x).toHaveLength(25);
     expect(axes.y).toHaveLength(25);
     // x: extent [0, 2] → [−0.4, 2.4]; y: extent [−1, 1] → [−1.4, 1.4].
-    expect(axes.x[0]).toBeCloseTo(-0.4, 12);
-    expect(axes.x[24]).toBeCloseTo(2.4, 12);
-    expect(axes.y[0]).toBeCloseTo(-1.4, 12);
-    expect(axes.y[24]).toBeCloseTo(1.4, 12);
+    const ends: [number | undefined, number, string, number][] = [
+      [axes.x[0], -0.4, 'x[0] (extent [0, 2])', -0.2],
+      [axes.x[24], 2.4, 'x[24] (extent [0, 2])', 2.2],
+      [axes.y[0], -1.4, 'y[0] (extent [−1, 1])', -1.2],
+      [axes.y[24], 1.4, 'y[24] (extent [−1, 1])', 1.2],
+    ];
+    for (const [got, want, what, absolute] of ends) {
+      expectClose(got, want, closeTo(want, 12), what, { rule: MARGIN_RULE, mistakes: [{ name: 'an absolute margin of 0.2, not 20 % of the extent', value: absolute }] });
+    }
+    const spacing = { rule: `${MARGIN_RULE}: 25 values, 24 gaps of 2.8/24`, mistakes: [{ name: 'a spacing of span/steps (one gap too many)', value: 2.8 / 25 }] };
     for (let i = 1; i < 25; i++) {
-      expect(axes.x[i]! - axes.x[i - 1]!).toBeCloseTo(2.8 / 24, 12);
-      expect(axes.y[i]! - axes.y[i - 1]!).toBeCloseTo(2.8 / 24, 12);
+      expectClose(axes.x[i]! - axes.x[i - 1]!, 2.8 / 24, closeTo(2.8 / 24, 12), `x[${i}] − x[${i - 1}]`, spacing);
+      expectClose(axes.y[i]! - axes.y[i - 1]!, 2.8 / 24, closeTo(2.8 / 24, 12), `y[${i}] − y[${i - 1}]`, spacing);
     }
   });
 
@@ -153,7 +166,9 @@ describe('lossAt', () => {
     // Rank 2: each snapshot is its own projection, so lossAt gives the snapshot's loss.
     traj.snapshots.forEach((theta, t) => { expectLossClose(losses[t]!, directLoss(model, theta, data), `loss at snapshot ${t}`); });
     // The path really crosses the landscape (the losses are not all alike).
-    expect(Math.max(...losses) - Math.min(...losses)).toBeGreaterThan(0.05);
+    expectAtLeast(Math.max(...losses) - Math.min(...losses), 0.05, 'the spread of the losses along the path', {
+      rule: 'lossAt evaluates the network at each point it is given (not at one point, nor at the model\'s own parameters)', strict: true,
+    });
     model.dispose();
   });
 
@@ -216,13 +231,16 @@ describe('lossLandscape', () => {
     expect(path.x).toHaveLength(10);
     // The path's coordinates are the PCA coordinates of the snapshots, inside the grid with room to spare.
     const coords = land.pca.transform(traj.snapshots);
+    const onPlane = { rule: 'the path\'s coordinates are pca.transform(snapshots): (θₜ − mean)·c₁ and (θₜ − mean)·c₂' };
     coords.forEach((c, t) => {
-      expect(path.x[t]).toBeCloseTo(c[0]!, 9);
-      expect(path.y[t]).toBeCloseTo(c[1]!, 9);
+      expectClose(path.x[t], c[0]!, closeTo(c[0]!, 9), `path.x[${t}]`, onPlane);
+      expectClose(path.y[t], c[1]!, closeTo(c[1]!, 9), `path.y[${t}]`, onPlane);
     });
     const spanX = Math.max(...path.x) - Math.min(...path.x);
-    expect(grid.x[0]).toBeCloseTo(Math.min(...path.x) - 0.2 * spanX, 9);
-    expect(grid.x[24]).toBeCloseTo(Math.max(...path.x) + 0.2 * spanX, 9);
+    const lo = Math.min(...path.x) - 0.2 * spanX;
+    const hi = Math.max(...path.x) + 0.2 * spanX;
+    expectClose(grid.x[0], lo, closeTo(lo, 9), 'grid.x[0]', { rule: MARGIN_RULE, mistakes: [{ name: 'an absolute margin of 0.2, not 20 % of the extent', value: Math.min(...path.x) - 0.2 }] });
+    expectClose(grid.x[24], hi, closeTo(hi, 9), 'grid.x[24]', { rule: MARGIN_RULE, mistakes: [{ name: 'an absolute margin of 0.2, not 20 % of the extent', value: Math.max(...path.x) + 0.2 }] });
     traj.snapshots.forEach((theta, t) => { expectLossClose(path.loss[t]!, directLoss(model, theta, data), `path loss ${t}`); });
     for (const [i, j] of [[0, 0], [12, 7], [24, 24], [3, 20]] as const) {
       const theta = land.pca.inverseTransform([[grid.x[i]!, grid.y[j]!]])[0]!;
@@ -231,7 +249,10 @@ describe('lossLandscape', () => {
     // Options reach the grid.
     const coarse = lossLandscape(model, traj.snapshots, data, { steps: 4, margin: 0 });
     expect(coarse.grid.z).toHaveLength(4);
-    expect(coarse.grid.x[0]).toBeCloseTo(Math.min(...path.x), 9);
+    expectClose(coarse.grid.x[0], Math.min(...path.x), closeTo(Math.min(...path.x), 9), 'grid.x[0] with { steps: 4, margin: 0 }', {
+      rule: 'lossLandscape passes its options to the grid: margin 0 starts the axis at the path\'s smallest x',
+      mistakes: [{ name: 'the options ignored (the default 20 % margin)', value: lo }],
+    });
     model.dispose();
   });
 });

@@ -11,15 +11,29 @@ import { SingularValueDecomposition, Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, atCallSite } from '#kit/errors';
 import { Rng } from '#kit/rng';
+import { expectAtLeast, expectClose, type Rule } from '#kit/testing';
 import { fitPca, Pca, type PcaFit } from './pca.ts';
 import { addScaled, dot, maxAbs, maxAbsDiff, norm, orthonormalDirections, signFixed as withSignConvention, sub } from '#kit/vectors';
 
-/** |actual − expected| ≤ tol · max(1, max |expected|), entry by entry. */
-const expectVectorClose = atCallSite((actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void => {
+/**
+ * |actual − expected| ≤ tol · max(1, max |expected|), entry by entry; on failure the rule and the
+ * mistake whose vector `actual` is, if any.
+ */
+const expectVectorClose = atCallSite((actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string, rule?: Rule): void => {
   expect(actual.length, `${what}: length`).toBe(expected.length);
   const err = maxAbsDiff(actual, expected);
-  expect(err, `${what}: largest difference ${err}`).toBeLessThanOrEqual(tol * Math.max(1, maxAbs(expected)));
+  if (err <= tol * Math.max(1, maxAbs(expected))) return;
+  const mistake = rule?.mistakes?.find((m) => typeof m.value !== 'number' && m.value.length === actual.length && maxAbsDiff(actual, m.value) <= tol * Math.max(1, maxAbs(m.value)));
+  expect.fail(`${what}: largest difference ${err} (tolerance ${tol} × max(1, max |expected|))` +
+    (rule === undefined ? '' : `\nRule: ${rule.rule}.`) + (mistake === undefined ? '' : `\nThat is the value of a usual mistake: ${mistake.name}.`));
 });
+
+/** toBeCloseTo(v, 9) is |Δ| < 5e-10; the kit's tolerance is relative to max(1, |v|). */
+const tol9 = (v: number): number => 5e-10 / Math.max(1, Math.abs(v));
+
+const COMPONENT_RULE = 'the components are the leading eigenvectors of the centred snapshots\' covariance, unit length, each with its largest-magnitude entry positive';
+const VARIANCE_RULE = 'explained variance = eigenvalue of the covariance of the centred snapshots, divided by T − 1';
+const flip = (u: ArrayLike<number>): number[] => Array.from(u, (v) => -v);
 
 interface Wave {
   amplitude: number;
@@ -98,21 +112,43 @@ describe('fitPca', () => {
     expect(pca.components).toHaveLength(2);
     expectVectorClose(pca.mean, known.mean, 1e-9, 'mean snapshot');
     known.directions.forEach((u, i) => {
-      expectVectorClose(pca.components[i]!, withSignConvention(u), 1e-9, `component ${i} (the direction with amplitude ${PLANE[i]!.amplitude})`);
-      expect(pca.explainedVariance[i]).toBeCloseTo(known.variances[i]!, 9);
+      expectVectorClose(pca.components[i]!, withSignConvention(u), 1e-9, `component ${i} (the direction with amplitude ${PLANE[i]!.amplitude})`, {
+        rule: COMPONENT_RULE,
+        mistakes: [{ name: 'no sign convention (the component negated)', value: flip(withSignConvention(u)) }],
+      });
+      const T = known.snapshots.length;
+      expectClose(pca.explainedVariance[i], known.variances[i]!, tol9(known.variances[i]!), `explained variance ${i}`, {
+        rule: VARIANCE_RULE,
+        mistakes: [{ name: 'variances divided by T instead of T − 1', value: (known.variances[i]! * (T - 1)) / T }],
+      });
     });
     // Variance 4.65 + 0.517 and nothing else: the two components explain it all.
-    expect(pca.totalVariance).toBeCloseTo(known.variances[0]! + known.variances[1]!, 9);
-    expect(pca.explainedVarianceRatio[0]! + pca.explainedVarianceRatio[1]!).toBeCloseTo(1, 9);
+    const T = known.snapshots.length;
+    const total = known.variances[0]! + known.variances[1]!;
+    expectClose(pca.totalVariance, total, tol9(total), 'total variance', {
+      rule: 'total variance = Σ over parameters of their variance across snapshots (divided by T − 1)',
+      mistakes: [{ name: 'variances divided by T instead of T − 1', value: (total * (T - 1)) / T }],
+    });
+    expectClose(pca.explainedVarianceRatio[0]! + pca.explainedVarianceRatio[1]!, 1, 5e-10, 'explained variance ratio of the 2 components, summed', {
+      rule: 'ratio = explained variance / total variance; a trajectory in a plane is all explained by 2 components',
+    });
   });
 
   it('centres the snapshots: with a mean snapshot 100 times farther from 0 than the trajectory is wide, the components are still the trajectory’s directions', () => {
     // Without centring, the first direction found is ≈ μ/‖μ‖ (the snapshots all point that way).
     const known = knownTrajectory(2000, 24, PLANE, 2, 10);
-    expect(norm(known.mean) / maxAbs(known.coords.map((c) => c[0]!))).toBeGreaterThan(100);
+    expectAtLeast(norm(known.mean) / maxAbs(known.coords.map((c) => c[0]!)), 100, 'the fixture: ‖mean snapshot‖ / the trajectory\'s width', {
+      rule: 'the test\'s trajectory sits far from 0, so that PCA without centring finds the mean', strict: true,
+    });
     const pca = fitPca(known.snapshots, 2);
-    expect(Math.abs(dot(pca.components[0]!, known.directions[0]!))).toBeCloseTo(1, 9);
-    expectVectorClose(pca.mean, known.mean, 1e-9, 'mean snapshot (the mean over snapshots, per parameter)');
+    const mu = norm(known.mean);
+    expectClose(Math.abs(dot(pca.components[0]!, known.directions[0]!)), 1, 5e-10, '|component 0 · the trajectory\'s first direction|', {
+      rule: 'PCA centres each parameter (subtracts the mean snapshot) before finding directions',
+      mistakes: [{ name: 'PCA without centring (component 0 is then ≈ the mean snapshot\'s direction)', value: Math.abs(dot(known.mean, known.directions[0]!)) / mu }],
+    });
+    expectVectorClose(pca.mean, known.mean, 1e-9, 'mean snapshot (the mean over snapshots, per parameter)', {
+      rule: 'mean[p] = (1/T) Σₜ θₜ[p]: one mean per parameter, not one per snapshot',
+    });
   });
 
   it('on an SGD-like random walk: components orthonormal, ordered by explained variance, equal to the SVD of the centred data', () => {
@@ -120,24 +156,40 @@ describe('fitPca', () => {
     const pca = fitPca(snapshots, 3);
     for (let i = 0; i < 3; i++) {
       for (let j = 0; j < 3; j++) {
-        expect(dot(pca.components[i]!, pca.components[j]!), `component ${i} · component ${j}`).toBeCloseTo(i === j ? 1 : 0, 9);
+        expectClose(dot(pca.components[i]!, pca.components[j]!), i === j ? 1 : 0, 5e-10, `component ${i} · component ${j}`, {
+          rule: 'components are orthonormal: unit length (Xcᵀv divided by √λ for an eigenvector v of the Gram matrix) and orthogonal',
+        });
       }
     }
-    expect(pca.explainedVariance[0]).toBeGreaterThan(pca.explainedVariance[1]!);
-    expect(pca.explainedVariance[1]).toBeGreaterThan(pca.explainedVariance[2]!);
+    const order = { rule: 'components in decreasing order of explained variance (ml-matrix gives eigenvalues in increasing order)', strict: true };
+    expectAtLeast(pca.explainedVariance[0], pca.explainedVariance[1]!, 'explained variance 0 (against explained variance 1)', order);
+    expectAtLeast(pca.explainedVariance[1], pca.explainedVariance[2]!, 'explained variance 1 (against explained variance 2)', order);
     const ref = referencePca(snapshots, 3);
+    const T = snapshots.length;
     ref.components.forEach((c, i) => {
-      expectVectorClose(pca.components[i]!, c, 1e-7, `component ${i} against an SVD of the centred snapshots`);
-      expect(pca.explainedVariance[i]! / ref.variances[i]!).toBeCloseTo(1, 9);
+      expectVectorClose(pca.components[i]!, c, 1e-7, `component ${i} against an SVD of the centred snapshots`, {
+        rule: COMPONENT_RULE,
+        mistakes: [{ name: 'no sign convention (the component negated)', value: flip(c) }],
+      });
+      expectClose(pca.explainedVariance[i]! / ref.variances[i]!, 1, 5e-10, `explained variance ${i} / the SVD's`, {
+        rule: VARIANCE_RULE,
+        mistakes: [{ name: 'variances divided by T instead of T − 1', value: (T - 1) / T }],
+      });
     });
     // The explained variance is the variance (divided by T − 1) of the snapshots' coordinates along it.
     pca.components.forEach((c, i) => {
       const along = snapshots.map((s) => dot(sub(s, pca.mean), c));
       const variance = along.reduce((a, v) => a + v * v, 0) / (snapshots.length - 1);
-      expect(pca.explainedVariance[i]! / variance, `explained variance ${i} (divide by T − 1, not T)`).toBeCloseTo(1, 9);
+      expectClose(pca.explainedVariance[i]! / variance, 1, 5e-10, `explained variance ${i} / the variance of the coordinates along component ${i}`, {
+        rule: 'explained variance = variance of the snapshots\' coordinates along the component, divided by T − 1, not T',
+        mistakes: [{ name: 'variances divided by T instead of T − 1', value: (T - 1) / T }],
+      });
     });
     const total = snapshots.reduce((a, s) => a + dot(sub(s, pca.mean), sub(s, pca.mean)), 0) / (snapshots.length - 1);
-    expect(pca.totalVariance / total).toBeCloseTo(1, 9);
+    expectClose(pca.totalVariance / total, 1, 5e-10, 'total variance / Σ‖θₜ − mean‖²/(T − 1)', {
+      rule: 'total variance = Σₜ ‖θₜ − mean‖² / (T − 1)',
+      mistakes: [{ name: 'variances divided by T instead of T − 1', value: (T - 1) / T }],
+    });
   });
 
   it('k = 1 and k = 3 on a rank-3 trajectory: each returns the k leading directions', () => {
@@ -153,8 +205,20 @@ describe('fitPca', () => {
     expect(three.components).toHaveLength(3);
     expect(one.components).toHaveLength(1);
     byVariance.forEach((d, i) => {
-      expectVectorClose(three.components[i]!, withSignConvention(known.directions[d]!), 1e-9, `component ${i} of 3`);
-      expect(three.explainedVariance[i]).toBeCloseTo(known.variances[d]!, 9);
+      expectVectorClose(three.components[i]!, withSignConvention(known.directions[d]!), 1e-9, `component ${i} of 3`, {
+        rule: `${COMPONENT_RULE}, in decreasing order of variance`,
+        mistakes: [
+          { name: 'no sign convention (the component negated)', value: flip(withSignConvention(known.directions[d]!)) },
+          { name: 'eigenvalues taken in ml-matrix\'s increasing order', value: withSignConvention(known.directions[byVariance[2 - i]!]!) },
+        ],
+      });
+      expectClose(three.explainedVariance[i], known.variances[d]!, tol9(known.variances[d]!), `explained variance ${i} of 3`, {
+        rule: `${VARIANCE_RULE}, in decreasing order`,
+        mistakes: [
+          { name: 'variances divided by T instead of T − 1', value: (known.variances[d]! * (known.snapshots.length - 1)) / known.snapshots.length },
+          { name: 'eigenvalues taken in ml-matrix\'s increasing order', value: known.variances[byVariance[2 - i]!]! },
+        ],
+      });
     });
     expectVectorClose(one.components[0]!, three.components[0]!, 1e-9, 'the single component of k = 1');
   });
@@ -162,8 +226,9 @@ describe('fitPca', () => {
   it('never forms the P × P covariance: a trajectory with P = 200 000 parameters (a P × P matrix would need 320 GB)', () => {
     const known = knownTrajectory(200_000, 12, PLANE, 5, 0.05);
     const pca = fitPca(known.snapshots, 2);
-    expect(Math.abs(dot(pca.components[0]!, known.directions[0]!))).toBeCloseTo(1, 9);
-    expect(Math.abs(dot(pca.components[1]!, known.directions[1]!))).toBeCloseTo(1, 9);
+    const rule = { rule: 'the components are the trajectory\'s directions, found from the T × T Gram matrix XcXcᵀ (never the P × P covariance)' };
+    expectClose(Math.abs(dot(pca.components[0]!, known.directions[0]!)), 1, 5e-10, '|component 0 · the trajectory\'s first direction| (P = 200 000)', rule);
+    expectClose(Math.abs(dot(pca.components[1]!, known.directions[1]!)), 1, 5e-10, '|component 1 · the trajectory\'s second direction| (P = 200 000)', rule);
   });
 
   it('fixes the signs: each component’s entry of largest absolute value is positive, so negating or reordering the snapshots gives the same components', () => {
@@ -172,7 +237,7 @@ describe('fitPca', () => {
     pca.components.forEach((c, i) => {
       let big = 0;
       for (const v of c) if (Math.abs(v) > Math.abs(big)) big = v;
-      expect(big, `largest-magnitude entry of component ${i}`).toBeGreaterThan(0);
+      expectAtLeast(big, 0, `largest-magnitude entry of component ${i}`, { rule: 'sign convention: each component\'s entry of largest absolute value is positive', strict: true });
     });
     const negated = fitPca(snapshots.map((s) => s.map((v) => -v)), 2);
     const reversed = fitPca([...snapshots].reverse(), 2);

@@ -13,6 +13,7 @@ import { loadFashionMnist, take } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { ready, tf } from '#kit/tf';
+import { expectAtLeast, expectAtMost } from '#kit/testing';
 import { batches, meanCrossEntropy, toExamples, trainStep, type Examples } from '#kit/train';
 import { maxAbs, maxAbsDiff } from '#kit/vectors';
 import { recordTrajectory, snapshotBatches, type TrajectoryOptions } from './trajectory.ts';
@@ -98,10 +99,16 @@ describe('recordTrajectory', () => {
     const scale = maxAbs(initial);
     expected.forEach((e, t) => {
       const err = maxAbsDiff(traj.snapshots[t]!, e);
-      expect(err, `snapshot ${t} (after ${steps[t]} SGD steps): largest difference ${err}`).toBeLessThanOrEqual(1e-5 * scale);
+      expectAtMost(err, 1e-5 * scale, `snapshot ${t} (after ${steps[t]} SGD steps): largest difference from an independent run of plain SGD`, {
+        rule: 'snapshot t holds the parameters after the batches snapshotBatches names, trained with plain SGD (no momentum, no Adam) in the seeded batch order',
+      });
     });
     // Each snapshot is its own copy, and training moved the parameters between any two of them.
-    for (let t = 1; t < 11; t++) expect(maxAbsDiff(traj.snapshots[t]!, traj.snapshots[t - 1]!)).toBeGreaterThan(1e-4);
+    for (let t = 1; t < 11; t++) {
+      expectAtLeast(maxAbsDiff(traj.snapshots[t]!, traj.snapshots[t - 1]!), 1e-4, `largest difference between snapshots ${t} and ${t - 1}`, {
+        rule: 'each snapshot is a copy of the parameters at its step (the same buffer recorded again and again makes them all equal)', strict: true,
+      });
+    }
     model.dispose();
     twin.dispose();
   });
@@ -118,13 +125,19 @@ describe('recordTrajectory', () => {
     ta.snapshots.forEach((s, t) => {
       expect(maxAbsDiff(tb.snapshots[t]!, s), `snapshot ${t} of a second run with the same seed`).toBe(0);
     });
-    expect(maxAbsDiff(tc.snapshots[5]!, ta.snapshots[5]!)).toBeGreaterThan(1e-4);
+    expectAtLeast(maxAbsDiff(tc.snapshots[5]!, ta.snapshots[5]!), 1e-4, 'largest difference at snapshot 5 between seeds 4 and the default', {
+      rule: 'the batch order is drawn from options.seed', strict: true,
+    });
     const first = mlp(6);
     const lossStart = meanCrossEntropy(first, data);
     const lossEnd = meanCrossEntropy(a, data);
     // One epoch of SGD at 0.1 takes a fresh network from ≈ 2.3 to ≈ 0.8 on these images.
-    expect(lossEnd).toBeLessThan(0.6 * lossStart);
-    expect(ta.epochLosses[0]).toBeGreaterThan(lossEnd);
+    expectAtMost(lossEnd, 0.6 * lossStart, `loss after one epoch (the fresh network's is ${lossStart})`, {
+      rule: 'one epoch of SGD at rate 0.1 takes the loss below 0.6 × its start (≈ 2.3 → ≈ 0.8)', strict: true,
+    });
+    expectAtLeast(ta.epochLosses[0], lossEnd, 'epochLosses[0], the mean batch loss during epoch 1', {
+      rule: 'the mean of the batch losses during the epoch is above the loss at its end, as the network improves while it trains', strict: true,
+    });
     for (const m of [a, b, c, first]) m.dispose();
   });
 });

@@ -17,7 +17,7 @@ import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { binomialInterval, cltMeanInterval, cltVarianceInterval, contains, expectWithin, mean, variance } from '#kit/stats';
 import { ready, tf } from '#kit/tf';
-import { expectNear } from '#kit/testing';
+import { expectAtLeast, expectAtMost, expectNear } from '#kit/testing';
 import { columnMeans, dot, fashionPair, flat, gradientChecker, partlyTrained, projectedPopulationVariance, randomNet, referenceTable, sig, THE_NET, totalPopulationVariance, withoutReplacement } from '#kit/testing/backprop';
 import { normalizedStep, signStep } from './steps.ts';
 import { gradientVarianceByBatchSize, minibatchGradient, perExampleGradients, type GradientTable, type LogisticData } from './minibatch.ts';
@@ -74,11 +74,23 @@ describe('part 1: the geometry of a step — normalizedStep and signStep', () =>
       expect(Object.getPrototypeOf(out)).toBe(Float64Array.prototype);
       const step = Array.from(out, (o, i) => o - v[i]!);
       const len = Math.hypot(...step);
-      expectClose(len, eps, 1e-9, `step length for ε = ${eps}`);
+      expectClose(len, eps, 1e-9, `step length for ε = ${eps}`, {
+        rule: 'normalizedStep(v, g, ε) = v − ε·g/‖g‖: a step of length exactly ε',
+        mistakes: [{ name: 'a step of ε·∇C (not normalised): its length is ε‖∇C‖', value: eps * Math.hypot(...g) }],
+      });
       const cos = dot(step, g) / (len * Math.hypot(...g));
-      expectClose(cos, -1, 1e-9, 'cosine between the step and the gradient');
+      expectClose(cos, -1, 1e-9, 'cosine between the step and the gradient', {
+        rule: 'the step goes straight against the gradient (cosine −1)',
+        mistakes: [{ name: 'a step uphill, v + ε·g/‖g‖', value: 1 }],
+      });
     }
-    expectClose(normalizedStep([1, 2], [3, 4], 0.5), [1 - 0.3, 2 - 0.4], 1e-12, 'normalizedStep([1, 2], [3, 4], 0.5)');
+    expectClose(normalizedStep([1, 2], [3, 4], 0.5), [1 - 0.3, 2 - 0.4], 1e-12, 'normalizedStep([1, 2], [3, 4], 0.5)', {
+      rule: 'v − ε·g/‖g‖ with ‖(3, 4)‖ = 5',
+      mistakes: [
+        { name: 'a step of ε·∇C (not normalised)', value: [1 - 1.5, 2 - 2] },
+        { name: 'a step uphill, v + ε·g/‖g‖', value: [1 + 0.3, 2 + 0.4] },
+      ],
+    });
   });
 
   it('normalizedStep does not move at a zero gradient, leaves its inputs alone, and rejects ε ≤ 0 and mismatched lengths (ArgumentError)', () => {
@@ -94,10 +106,24 @@ describe('part 1: the geometry of a step — normalizedStep and signStep', () =>
   });
 
   it('signStep moves ε left on a rising slope, right on a falling one, not at all on a flat one, and rejects ε ≤ 0', () => {
-    expect(signStep(2, 3.7, 0.25)).toBeCloseTo(1.75, 12);
-    expect(signStep(2, 1e-9, 0.25)).toBeCloseTo(1.75, 12);
-    expect(signStep(-1, -50, 0.5)).toBeCloseTo(-0.5, 12);
-    expect(signStep(4, 0, 0.5)).toBe(4);
+    // toBeCloseTo(·, 12) was |Δ| < 5e-13; the helper's tolerance is relative to max(1, |expected|).
+    const signRule = { rule: 'signStep(v, C′(v), ε) = v − ε·sign(C′(v)): ε left on a rising slope, ε right on a falling one, no move where C′ = 0' };
+    expectClose(signStep(2, 3.7, 0.25), 1.75, 5e-13 / 1.75, 'signStep(2, 3.7, 0.25)', {
+      ...signRule,
+      mistakes: [{ name: 'a step of ε·C′(v) (the slope\'s size kept)', value: 2 - 0.25 * 3.7 }, { name: 'a step uphill, v + ε·sign(C′)', value: 2.25 }],
+    });
+    expectClose(signStep(2, 1e-9, 0.25), 1.75, 5e-13 / 1.75, 'signStep(2, 1e-9, 0.25)', {
+      ...signRule,
+      mistakes: [{ name: 'a step of ε·C′(v) (the slope\'s size kept)', value: 2 - 0.25 * 1e-9 }, { name: 'a step uphill, v + ε·sign(C′)', value: 2.25 }],
+    });
+    expectClose(signStep(-1, -50, 0.5), -0.5, 5e-13, 'signStep(−1, −50, 0.5)', {
+      ...signRule,
+      mistakes: [{ name: 'a step uphill, v + ε·sign(C′)', value: -1.5 }],
+    });
+    expectClose(signStep(4, 0, 0.5), 4, 0, 'signStep(4, 0, 0.5) (a flat slope)', {
+      ...signRule,
+      mistakes: [{ name: 'sign(0) taken as +1', value: 3.5 }, { name: 'sign(0) taken as −1', value: 4.5 }],
+    });
     expect(() => signStep(0, 1, 0)).toThrow(ArgumentError);
   });
 
@@ -109,8 +135,9 @@ describe('part 1: the geometry of a step — normalizedStep and signStep', () =>
       path.push(v);
     }
     // 20 steps of 0.1 down to 1.05, then 1.05 ↔ 0.95.
-    expectClose(path[20]!, 1.05, 1e-9, 'v after 20 steps');
-    for (let t = 21; t <= 40; t++) expectClose(path[t]!, t % 2 === 1 ? 0.95 : 1.05, 1e-9, `v after ${t} steps`);
+    const rule = { rule: 'each step moves v by ε = 0.1 against sign(C′(v)) = sign(2(v − 1)): 20 steps down to 1.05, then 1.05 ↔ 0.95' };
+    expectClose(path[20]!, 1.05, 1e-9, 'v after 20 steps', rule);
+    for (let t = 21; t <= 40; t++) expectClose(path[t]!, t % 2 === 1 ? 0.95 : 1.05, 1e-9, `v after ${t} steps`, rule);
   });
 });
 
@@ -128,7 +155,10 @@ describe('part 2: mini-batch gradient noise', () => {
       expect(t.n).toBe(data.n);
       expect(t.p).toBe(data.d + 1);
       expect(Object.getPrototypeOf(t.values)).toBe(Float64Array.prototype);
-      expectClose(t.values, table.values, 1e-9, 'per-example gradients');
+      expectClose(t.values, table.values, 1e-9, 'per-example gradients', {
+        rule: 'row i = (σ(w·xᵢ + b) − yᵢ)·(xᵢ, 1): the weights first, the bias last',
+        mistakes: [{ name: 'y − p instead of p − y', value: table.values.map((v) => -v) }],
+      });
       const h = 1e-6;
       const w = Float64Array.from(params.w);
       for (const j of [0, 24, 48]) {
@@ -137,10 +167,14 @@ describe('part 2: mini-batch gradient noise', () => {
         w[j]! -= 2 * h;
         const dn = logisticCost(data, w, params.b);
         w[j]! += h;
-        expectClose(columnMeans(t)[j]!, (up - dn) / (2 * h), 1e-6, `mean gradient, weight ${j}`);
+        expectClose(columnMeans(t)[j]!, (up - dn) / (2 * h), 1e-6, `mean gradient, weight ${j}`, {
+          rule: 'the rows average to ∂C/∂w, here the central difference (C(w + h) − C(w − h))/2h of the mean logistic cost',
+        });
       }
       const fdb = (logisticCost(data, params.w, params.b + h) - logisticCost(data, params.w, params.b - h)) / (2 * h);
-      expectClose(columnMeans(t)[data.d]!, fdb, 1e-6, 'mean gradient, bias');
+      expectClose(columnMeans(t)[data.d]!, fdb, 1e-6, 'mean gradient, bias', {
+        rule: 'the last column averages to ∂C/∂b, here a central difference of the mean logistic cost',
+      });
     });
 
     it('rejects labels outside [0, 1] and weights that do not match the features (ArgumentError)', () => {
@@ -153,7 +187,9 @@ describe('part 2: mini-batch gradient noise', () => {
 
   describe('minibatchGradient', () => {
     it('draws m different rows: m = n gives the full gradient exactly, and each draw is the mean of m distinct rows of an identity table', () => {
-      expectClose(minibatchGradient(table, table.n, new Rng(1)), full, 1e-12, 'minibatchGradient with m = n');
+      expectClose(minibatchGradient(table, table.n, new Rng(1)), full, 1e-12, 'minibatchGradient with m = n', {
+        rule: 'ĝ = (1/m) Σ over m distinct rows; with m = n every row once, so ĝ = ∇C',
+      });
       const n = 30;
       const eye: GradientTable = { values: new Float64Array(n * n), n, p: n };
       for (let i = 0; i < n; i++) eye.values[i * n + i] = 1;
@@ -163,7 +199,12 @@ describe('part 2: mini-batch gradient noise', () => {
         expect(Object.getPrototypeOf(g)).toBe(Float64Array.prototype);
         const picked = Array.from(g).filter((v) => v !== 0);
         expect(picked.length, `distinct rows in a batch of ${m}`).toBe(m);
-        for (const v of picked) expectClose(v, 1 / m, 1e-12, 'weight of a row in the batch (1/m)');
+        for (const v of picked) {
+          expectClose(v, 1 / m, 1e-12, `weight of a row in a batch of ${m} of n = ${n}`, {
+            rule: 'ĝ is the mean of the m rows drawn: each carries weight 1/m',
+            mistakes: m === n ? [] : [{ name: 'dividing by n instead of m', value: 1 / n }],
+          });
+        }
       }
     });
 
@@ -228,7 +269,10 @@ describe('part 2: mini-batch gradient noise', () => {
       expectWithin(up1, binomialInterval(K, p1, ALPHA / 2), `m = 1 steps that raise the cost (p₁ = ${p1.toFixed(3)})`, ALPHA / 2);
       // The reference measured p₂₀ ≈ 0.35 (p₁ = 1 here). Hoeffding: P(p̂₁ − p̂₂₀ ≤ 0.2) ≤ exp(−K(Δ − 0.2)²·2/2) with
       // Δ = p₁ − p₂₀ ≈ 0.65, i.e. ≤ exp(−300·0.2) ≈ 1e-26.
-      expect(up1 / K - up20 / K, `fraction raising the cost: m = 1 ${up1 / K}, m = 20 ${up20 / K}`).toBeGreaterThan(0.2);
+      expectAtLeast(up1 / K - up20 / K, 0.2, `fraction raising the cost at m = 1 (${up1 / K}) minus at m = 20 (${up20 / K})`, {
+        rule: 'a batch of 20 averages the noise down, so its steps raise the full cost far less often than single-row steps (Hoeffding ≤ 5e-7)',
+        strict: true,
+      });
     });
   });
 
@@ -244,7 +288,11 @@ describe('part 2: mini-batch gradient noise', () => {
       sizes.forEach((m, k) => {
         const right = withoutReplacement(sigma2, table.n, m);
         if (m === table.n) {
-          expect(got[k]!, 'at m = n the batch is the whole set: no variance').toBeLessThan(1e-20);
+          expectAtMost(got[k]!, 1e-20, 'mean ‖ĝ − ∇C‖² at m = n', {
+            rule: 'at m = n the batch is the whole set: σ²/m·(n − m)/(n − 1) = 0, no variance',
+            mistakes: [{ name: 'sampling with replacement (σ²/m)', value: sigma2 / m }],
+            strict: true,
+          });
           return;
         }
         // The spread of one ‖ĝ − ∇C‖², from 2000 batches drawn here without replacement.
@@ -256,8 +304,12 @@ describe('part 2: mini-batch gradient noise', () => {
         });
         const sd = 1.2 * Math.sqrt(variance(ref)); // 20 % margin for the estimated spread
         const half = (6.109 * sd) / Math.sqrt(trials); // z for α = 1e-9/4
-        expectWithin(got[k]!, { lo: right - half, hi: right + half }, `mean ‖ĝ − ∇C‖² at m = ${m} (expected ${right})`, ALPHA_CLT / 4);
-        if (m >= 50) expect(Math.abs(sigma2 / m - right), `with replacement would give ${sigma2 / m} at m = ${m}`).toBeGreaterThan(half);
+        expectWithin(got[k]!, { lo: right - half, hi: right + half }, `mean ‖ĝ − ∇C‖² at m = ${m} (expected σ²/m·(n − m)/(n − 1) = ${right}; sampling with replacement gives σ²/m = ${sigma2 / m})`, ALPHA_CLT / 4);
+        if (m >= 50) {
+          expectAtLeast(Math.abs(sigma2 / m - right), half, `the test's power at m = ${m}: |σ²/m − σ²/m·(n − m)/(n − 1)|`, {
+            rule: 'the with-replacement variance σ²/m must lie outside the interval', strict: true,
+          });
+        }
       });
       expect(() => gradientVarianceByBatchSize(table, [0], 10, new Rng(1))).toThrow(ArgumentError);
       expect(() => gradientVarianceByBatchSize(table, [201], 10, new Rng(1))).toThrow(ArgumentError);
@@ -271,10 +323,13 @@ describe('part 3: back-propagation by hand', () => {
   describe('forward', () => {
     it('on the seed\'s 2-2-2 network: a³ ≈ [0.75693, 0.65936]', () => {
       const f = forward(THE_NET, THE_X);
-      expectClose(f.z2, [0.3825, 0.39], 1e-12, 'z²');
-      expectClose(f.a2, [sig(0.3825), sig(0.39)], 1e-12, 'a²');
-      expectClose(f.a3, [0.7569319154399385, 0.6593595169501768], 1e-9, 'a³');
-      expectClose(f.z3, [1.1359317219476899, 0.6604413157765252], 1e-9, 'z³');
+      expectClose(f.z2, [0.3825, 0.39], 1e-12, 'z²', { rule: 'z² = W²x + b² (row j of W² dotted with x)' });
+      expectClose(f.a2, [sig(0.3825), sig(0.39)], 1e-12, 'a²', { rule: 'a² = σ(z²)' });
+      expectClose(f.a3, [0.7569319154399385, 0.6593595169501768], 1e-9, 'a³', {
+        rule: 'a³ = σ(z³), z³ = W³a² + b³',
+        mistakes: [{ name: 'a³ = z³ (no sigmoid on the output)', value: [1.1359317219476899, 0.6604413157765252] }],
+      });
+      expectClose(f.z3, [1.1359317219476899, 0.6604413157765252], 1e-9, 'z³', { rule: 'z³ = W³a² + b³ (from a², not z²)' });
     });
 
     it('uses the hidden activation it is given on the hidden layer only (tanh on a 3-4-2 network)', () => {
@@ -284,27 +339,51 @@ describe('part 3: back-propagation by hand', () => {
       const z2 = net.W2.map((r, j) => r.reduce((s, w, k) => s + w * x[k]!, net.b2[j]!));
       const a2 = z2.map(Math.tanh);
       const z3 = net.W3.map((r, j) => r.reduce((s, w, k) => s + w * a2[k]!, net.b3[j]!));
-      expectClose(f.a2, a2, 1e-12, 'a² = tanh(z²)');
-      expectClose(f.a3, z3.map(sig), 1e-12, 'a³ = σ(z³)');
+      expectClose(f.a2, a2, 1e-12, 'a² on a 3-4-2 network with tanh hidden units', {
+        rule: 'a² = f(z²) with the hidden activation f given',
+        mistakes: [{ name: 'the sigmoid on the hidden layer whatever f is given', value: z2.map(sig) }],
+      });
+      expectClose(f.a3, z3.map(sig), 1e-12, 'a³ on a 3-4-2 network with tanh hidden units', {
+        rule: 'a³ = σ(z³): the output layer stays a sigmoid whatever the hidden activation',
+        mistakes: [{ name: 'the hidden activation on the output layer too', value: z3.map(Math.tanh) }],
+      });
     });
   });
 
   describe('backward', () => {
     it('on the seed\'s network: δ³ = a³ − y ≈ [0.74693, −0.33064], δ² ≈ [0.107895, 0.046127], and the weight and bias gradients', () => {
       const g = backward(THE_NET, THE_X, THE_Y);
-      expectClose(g.delta3, [0.74693192, -0.33064048], 1e-7, 'δ³');
-      expectClose(g.delta2, [0.107895450, 0.046127095], 1e-7, 'δ²');
-      expectClose(g.db3, g.delta3, 1e-12, '∂C/∂b³ = δ³');
-      expectClose(g.db2, g.delta2, 1e-12, '∂C/∂b² = δ²');
+      const a3 = [0.7569319154399385, 0.6593595169501768];
+      expectClose(g.delta3, [0.74693192, -0.33064048], 1e-7, 'δ³', {
+        rule: 'δ³ = a³ − y for the sigmoid output with cross-entropy (σ′ cancels)',
+        mistakes: [
+          { name: 'y − a instead of a − y', value: [-0.74693192, 0.33064048] },
+          { name: 'δ³ = (a − y) ⊙ σ′(z³) (the quadratic cost\'s δ)', value: a3.map((a, j) => (a - THE_Y[j]!) * a * (1 - a)) },
+        ],
+      });
+      expectClose(g.delta2, [0.107895450, 0.046127095], 1e-7, 'δ²', { rule: 'δ² = ((W³)ᵀδ³) ⊙ f′(z²)' });
+      expectClose(g.db3, g.delta3, 1e-12, '∂C/∂b³', { rule: '∂C/∂b³ = δ³' });
+      expectClose(g.db2, g.delta2, 1e-12, '∂C/∂b²', { rule: '∂C/∂b² = δ²' });
       const a2 = [sig(0.3825), sig(0.39)];
-      expectClose(flat(g.dW3), [0.74693192 * a2[0]!, 0.74693192 * a2[1]!, -0.33064048 * a2[0]!, -0.33064048 * a2[1]!], 1e-7, '∂C/∂W³ = δ³(a²)ᵀ');
-      expectClose(flat(g.dW2), [0.10789545 * 0.05, 0.10789545 * 0.1, 0.046127095 * 0.05, 0.046127095 * 0.1], 1e-7, '∂C/∂W² = δ²xᵀ');
+      expectClose(flat(g.dW3), [0.74693192 * a2[0]!, 0.74693192 * a2[1]!, -0.33064048 * a2[0]!, -0.33064048 * a2[1]!], 1e-7, '∂C/∂W³ (row by row)', {
+        rule: '∂C/∂W³ = δ³(a²)ᵀ: entry (j, k) = δ³ⱼa²ₖ',
+        mistakes: [{ name: 'a²(δ³)ᵀ, the transpose', value: [0.74693192 * a2[0]!, -0.33064048 * a2[0]!, 0.74693192 * a2[1]!, -0.33064048 * a2[1]!] }],
+      });
+      expectClose(flat(g.dW2), [0.10789545 * 0.05, 0.10789545 * 0.1, 0.046127095 * 0.05, 0.046127095 * 0.1], 1e-7, '∂C/∂W² (row by row)', {
+        rule: '∂C/∂W² = δ²xᵀ: entry (j, k) = δ²ⱼxₖ',
+        mistakes: [{ name: 'x(δ²)ᵀ, the transpose', value: [0.10789545 * 0.05, 0.046127095 * 0.05, 0.10789545 * 0.1, 0.046127095 * 0.1] }],
+      });
     });
 
     it('∂C/∂x = W²ᵀδ² ≈ [0.025410, 0.040812], not the seed\'s "δ¹" = (W²ᵀδ²) ⊙ x(1 − x) ≈ [0.0012070, 0.0036731]: the input has no activation', () => {
       const g = backward(THE_NET, THE_X, THE_Y);
-      expectClose(g.dx, [0.025409736612850613, 0.04081199117300195], 1e-9, '∂C/∂x');
-      expect(Math.abs(g.dx[0]! - 0.00120696), 'the x(1 − x) version is the mistake this part is about').toBeGreaterThan(1e-3);
+      expectClose(g.dx, [0.025409736612850613, 0.04081199117300195], 1e-9, '∂C/∂x', {
+        rule: '∂C/∂x = (W²)ᵀδ²: the input has no activation, so no derivative factor',
+        mistakes: [{ name: 'the homework\'s "δ¹" = ((W²)ᵀδ²) ⊙ x(1 − x)', value: [0.025409736612850613 * 0.05 * 0.95, 0.04081199117300195 * 0.1 * 0.9] }],
+      });
+      expectAtLeast(Math.abs(g.dx[0]! - 0.00120696), 1e-3, '|∂C/∂x₁ − 0.00120696|', {
+        rule: '∂C/∂x₁ must be far from the x(1 − x) version, the mistake this part is about', strict: true,
+      });
     });
 
     it('every gradient matches central finite differences and tf.grad on the seed\'s network and on random 3-4-2 and 5-3-4 sigmoid networks', () => {
@@ -342,14 +421,15 @@ describe('part 4: softmax with cross-entropy, and networks of identity activatio
         const want = tf.tidy(() =>
           Array.from(tf.grad((t: tf.Tensor) => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(tf.tensor2d([y]), t.reshape([1, c])))(tf.tensor1d(z)).dataSync()),
         );
-        expectClose(softmaxCrossEntropyDelta(z, y), want, 1e-4, `δ for ${c} classes vs tf.grad`);
         const e = z.map(Math.exp);
         const s = e.reduce((a, b) => a + b, 0);
-        expectClose(softmaxCrossEntropyDelta(z, y), e.map((v, i) => v / s - y[i]!), 1e-12, `δ for ${c} classes = softmax(z) − y`);
+        const rule = { rule: 'δ = ∂C/∂z = softmax(z) − y', mistakes: [{ name: 'y − a instead of a − y', value: e.map((v, i) => y[i]! - v / s) }] };
+        expectClose(softmaxCrossEntropyDelta(z, y), want, 1e-4, `δ for ${c} classes vs tf.grad`, rule);
+        expectClose(softmaxCrossEntropyDelta(z, y), e.map((v, i) => v / s - y[i]!), 1e-12, `δ for ${c} classes, against softmax(z) − y in float64`, rule);
       }
       const big = softmaxCrossEntropyDelta([1000, 0, -1000], [0, 1, 0]);
       expect(big.every(Number.isFinite), `δ at z = [1000, 0, −1000] is [${big.join(', ')}]`).toBe(true);
-      expectClose(big, [1, -1, 0], 1e-12, 'δ at z = [1000, 0, −1000], y = e₂');
+      expectClose(big, [1, -1, 0], 1e-12, 'δ at z = [1000, 0, −1000], y = e₂', { rule: 'softmax(z) − y, the softmax computed with max(z) subtracted so that e^z cannot overflow' });
       expect(() => softmaxCrossEntropyDelta([1, 2], [1])).toThrow(ArgumentError);
     });
   });
@@ -363,13 +443,13 @@ describe('part 4: softmax with cross-entropy, and networks of identity activatio
       const gOut = Array.from(rng.normals(2));
       const got = linearNetworkGradients(Ws, x, gOut);
       const matT = (W: Matrix, v: Vector): Vector => W[0]!.map((_, k) => W.reduce((s, r, j) => s + r[k]! * v[j]!, 0));
-      expectClose(got.deltas[2]!, gOut, 1e-12, 'δᴸ = ∇ₐC');
-      expectClose(got.deltas[1]!, matT(Ws[2]!, gOut), 1e-12, 'δ² = (W³)ᵀ∇ₐC');
-      expectClose(got.deltas[0]!, matT(Ws[1]!, matT(Ws[2]!, gOut)), 1e-12, 'δ¹ = (W²)ᵀ(W³)ᵀ∇ₐC');
+      expectClose(got.deltas[2]!, gOut, 1e-12, 'δᴸ (the last layer)', { rule: 'with identity activations δᴸ = ∇ₐC' });
+      expectClose(got.deltas[1]!, matT(Ws[2]!, gOut), 1e-12, 'δ² (the middle layer)', { rule: 'δ² = (W³)ᵀδ³ = (W³)ᵀ∇ₐC' });
+      expectClose(got.deltas[0]!, matT(Ws[1]!, matT(Ws[2]!, gOut)), 1e-12, 'δ¹ (the first layer)', { rule: 'δ¹ = (W²)ᵀ(W³)ᵀ∇ₐC' });
       // The collapsed network: M = W³W²W¹.
       const mul = (P: Matrix, Q: Matrix): Matrix => P.map((r) => Q[0]!.map((_, k) => r.reduce((s, v, j) => s + v * Q[j]![k]!, 0)));
       const M = mul(Ws[2]!, mul(Ws[1]!, Ws[0]!));
-      expectClose(got.dx, matT(M, gOut), 1e-12, '∂C/∂x = Mᵀ∇ₐC');
+      expectClose(got.dx, matT(M, gOut), 1e-12, '∂C/∂x', { rule: '∂C/∂x = (W¹)ᵀδ¹ = Mᵀ∇ₐC for the collapsed product M = W³W²W¹' });
       const want = tf.tidy(() => {
         const cost = (...ts: tf.Tensor[]): tf.Scalar => {
           let a = tf.tensor2d(x, [4, 1]);
@@ -378,7 +458,9 @@ describe('part 4: softmax with cross-entropy, and networks of identity activatio
         };
         return tf.grads(cost)(Ws.map((W) => tf.tensor2d(W))).map((t) => Array.from(t.dataSync()));
       });
-      got.dW.forEach((dW, l) => { expectClose(flat(dW), want[l]!, 1e-4, `∂C/∂W${l + 1} vs tf.grad`); });
+      got.dW.forEach((dW, l) => {
+        expectClose(flat(dW), want[l]!, 1e-4, `∂C/∂W${l + 1} vs tf.grad`, { rule: '∂C/∂Wˡ = δˡ(aˡ⁻¹)ᵀ, a⁰ = x' });
+      });
     });
   });
 });
@@ -388,11 +470,15 @@ describe('part 4: softmax with cross-entropy, and networks of identity activatio
 describe('part 5: which cross-entropy', () => {
   describe('binaryCrossEntropy', () => {
     it('is −[y ln a + (1 − y) ln(1 − a)]: finite at the targets y = 0 and 1, where the swapped form −[a ln y + (1 − a) ln(1 − y)] is infinite', () => {
-      expectClose(binaryCrossEntropy(0.3, 0.8), -(0.3 * Math.log(0.8) + 0.7 * Math.log(0.2)), 1e-12, 'C(y = 0.3, a = 0.8)');
-      expectClose(binaryCrossEntropy(0, 0.25), -Math.log(0.75), 1e-12, 'C(y = 0, a = 0.25)');
-      expectClose(binaryCrossEntropy(1, 0.25), -Math.log(0.25), 1e-12, 'C(y = 1, a = 0.25)');
-      expect(Number.isFinite(binaryCrossEntropy(0, 0.999))).toBe(true);
-      expect(Number.isFinite(binaryCrossEntropy(1, 1e-9))).toBe(true);
+      const bce = { rule: 'C(y, a) = −[y ln a + (1 − y) ln(1 − a)]' };
+      expectClose(binaryCrossEntropy(0.3, 0.8), -(0.3 * Math.log(0.8) + 0.7 * Math.log(0.2)), 1e-12, 'C(y = 0.3, a = 0.8)', {
+        ...bce,
+        mistakes: [{ name: 'the swapped form −[a ln y + (1 − a) ln(1 − y)]', value: -(0.8 * Math.log(0.3) + 0.2 * Math.log(0.7)) }],
+      });
+      expectClose(binaryCrossEntropy(0, 0.25), -Math.log(0.75), 1e-12, 'C(y = 0, a = 0.25)', bce);
+      expectClose(binaryCrossEntropy(1, 0.25), -Math.log(0.25), 1e-12, 'C(y = 1, a = 0.25)', bce);
+      expect(Number.isFinite(binaryCrossEntropy(0, 0.999)), 'C(y = 0, a = 0.999) must be finite (= −ln 0.001); the swapped form takes ln 0').toBe(true);
+      expect(Number.isFinite(binaryCrossEntropy(1, 1e-9)), 'C(y = 1, a = 1e-9) must be finite (= −ln 1e-9); the swapped form takes ln 0').toBe(true);
       expect(() => binaryCrossEntropy(1.2, 0.5)).toThrow(ArgumentError);
       expect(() => binaryCrossEntropy(0.5, 1)).toThrow(ArgumentError);
     });
@@ -409,11 +495,14 @@ describe('part 5: which cross-entropy', () => {
           const c = C(y, k / 100_000);
           if (c < best) [best, bestA] = [c, k / 100_000];
         }
-        expectClose(got.a, bestA, 1e-5, `argmin at y = ${y}`);
-        expectClose(got.value, best, 1e-8, `minimum at y = ${y}`);
+        expectClose(got.a, bestA, 1e-5, `argmin at y = ${y}`, { rule: 'C(y, a) is smallest at a = y' });
+        expectClose(got.value, best, 1e-8, `minimum at y = ${y}`, {
+          rule: 'the minimum is the binary entropy −[y ln y + (1 − y) ln(1 − y)], not 0',
+          mistakes: [{ name: 'a minimum of 0', value: 0 }],
+        });
       }
       const atZero = crossEntropyMinimum(0);
-      expectClose([atZero.a, atZero.value], [0, 0], 1e-12, 'minimum at y = 0 (a → 0, value 0)');
+      expectClose([atZero.a, atZero.value], [0, 0], 1e-12, 'minimum at y = 0 (a → 0, value 0)', { rule: 'at y = 0 the minimum is at a = 0, with 0 ln 0 taken as 0' });
       expect(() => crossEntropyMinimum(-0.1)).toThrow(ArgumentError);
     });
   });

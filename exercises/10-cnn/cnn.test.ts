@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
+import { expectAtLeast, expectAtMost, expectClose } from '#kit/testing';
 import { ready, tf } from '#kit/tf';
 import { batches, selectExamples, toExamples, trainStep, type Examples } from '#kit/train';
 import { buildCnn, predictClasses, trainCnn } from './cnn.ts';
@@ -114,7 +115,7 @@ describe('buildCnn', () => {
   it('is conv → ReLU → pool → conv → ReLU → pool → dense with the default sizes: 12,810 parameters', () => {
     const model = buildCnn({ seed: 1 });
     expect(architectureProblems(model, DEFAULTS)).toEqual([]);
-    expect(model.countParams()).toBe(12_810);
+    expect(model.countParams(), 'parameters: Σ (k·k·c_in + 1)·filters over the two convolutions + (flattened size + 1)·classes for the dense layer').toBe(12_810);
     model.dispose();
   });
 
@@ -202,10 +203,14 @@ describe('trainCnn', () => {
       losses.push(sum / data.count);
     }
     optimizer.dispose();
-    expect(maxDifference(weightsOf(theirs), weightsOf(ours)), 'largest weight difference from the kit loop').toBeLessThan(1e-4);
+    expectAtMost(maxDifference(weightsOf(theirs), weightsOf(ours)), 1e-4, 'largest weight difference from the kit loop', {
+      rule: 'trainCnn is Adam at options.learningRate on the seeded batches of options.batchSize, one trainStep per batch', strict: true,
+    });
     expect(history.loss).toHaveLength(2);
     history.loss.forEach((l, e) => {
-      expect(Math.abs(l - losses[e]!), `epoch ${String(e)} loss ${String(l)} vs ${String(losses[e])}`).toBeLessThan(1e-4);
+      expectAtMost(Math.abs(l - losses[e]!), 1e-4, `|epoch ${String(e)} loss ${String(l)} − the kit loop's ${String(losses[e])}|`, {
+        rule: 'history.loss[e] is the mean batch loss over epoch e, each batch weighted by its size', strict: true,
+      });
     });
     expect(history.valAccuracy).toEqual([]);
     theirs.dispose();
@@ -221,14 +226,18 @@ describe('trainCnn', () => {
     let right = 0;
     const predicted = tf.tidy(() => (a.predict(tf.tensor2d(val.x, [val.count, 784])) as tf.Tensor).argMax(-1).dataSync());
     for (let i = 0; i < val.count; i++) if (predicted[i] === val.labels![i]) right++;
-    expect(history.valAccuracy[1]).toBeCloseTo(right / val.count, 10);
-    expect(history.valAccuracy[1]!, 'validation accuracy after 2 short epochs').toBeGreaterThan(0.6);
-    expect(history.loss[1]!).toBeLessThan(history.loss[0]!);
+    expectClose(history.valAccuracy[1], right / val.count, 0.5e-10, 'valAccuracy[1]', {
+      rule: 'the validation accuracy after each epoch = (rows whose largest output is the label) / rows, with the weights at the end of that epoch',
+    });
+    expectAtLeast(history.valAccuracy[1]!, 0.6, 'validation accuracy after 2 short epochs', { rule: 'training on 1,000 digits for 2 epochs takes the accuracy well above chance (0.1)', strict: true });
+    expectAtMost(history.loss[1]!, history.loss[0]!, `history.loss[1] (epoch 0: ${String(history.loss[0])})`, { rule: 'the training loss falls from the first epoch to the second', strict: true });
     const b = standIn(8);
     trainCnn(b, data, { seed: 2, epochs: 1, batchSize: 50, progress: false });
     const c = standIn(8);
     trainCnn(c, data, { seed: 1, epochs: 1, batchSize: 50, progress: false });
-    expect(maxDifference(weightsOf(b), weightsOf(c))).toBeGreaterThan(0);
+    expectAtLeast(maxDifference(weightsOf(b), weightsOf(c)), 0, 'largest weight difference between batch seeds 2 and 1', {
+      rule: 'the batch order is drawn from options.seed, so another seed trains other weights', strict: true,
+    });
     for (const m of [a, b, c]) m.dispose();
   });
 

@@ -4,8 +4,9 @@
  * tfjs layers actually produce, and the error for a window that does not fit. Everything is exact.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ArgumentError } from '#kit/errors';
+import { ArgumentError, atCallSite } from '#kit/errors';
 import { Rng } from '#kit/rng';
+import { expectClose, type Mistake } from '#kit/testing';
 import { ready, tf } from '#kit/tf';
 import { convOutputSize, poolOutputSize, torchLikeLayer } from './shapes.ts';
 
@@ -27,34 +28,63 @@ function tfjsSize(kind: 'conv' | 'pool', n: number, k: number, s: number, p: num
   return shape[1] as number;
 }
 
+type Padding = number | 'valid' | 'same';
+
+/**
+ * `got` is exactly `want`, the size of a conv (pool: `pool` true, stride defaulting to the window) on
+ * an n-wide input; on failure the formula with these numbers and the usual wrong sizes for them.
+ */
+function checkSize(got: number, want: number, what: string, n: number, k: number, s: number, p: Padding = 0, d = 1, pool = false): void {
+  const mistakes: Mistake[] = [];
+  let rule: string;
+  if (p === 'same') {
+    rule = `'same' gives ⌈n / s⌉ = ⌈${String(n)} / ${String(s)}⌉`;
+    mistakes.push({ name: '⌊n / s⌋ for \'same\'', value: Math.floor(n / s) });
+  } else {
+    const pad = p === 'valid' ? 0 : p;
+    const span = n + 2 * pad - d * (k - 1) - 1;
+    rule = `⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1 = ⌊(${String(n)} + 2·${String(pad)} − ${String(d)}·${String(k - 1)} − 1)/${String(s)}⌋ + 1${p === 'valid' ? " ('valid' is p = 0)" : ''}`;
+    mistakes.push(
+      { name: 'the division rounded, not floored', value: Math.round(span / s) + 1 },
+      { name: 'the division rounded up, not floored', value: Math.ceil(span / s) + 1 },
+      { name: 'the padding left out', value: Math.floor((n - d * (k - 1) - 1) / s) + 1 },
+      { name: 'the padding added on one side only', value: Math.floor((n + pad - d * (k - 1) - 1) / s) + 1 },
+      { name: 'the dilation left out (a window of k, not d·(k − 1) + 1)', value: Math.floor((n + 2 * pad - k) / s) + 1 },
+    );
+    if (pool) mistakes.push({ name: 'a pool stride of 1 by default (it is the window size)', value: n + 2 * pad - d * (k - 1) });
+  }
+  expectClose(got, want, 0, what, { rule, mistakes });
+}
+const expectSize = atCallSite(checkSize);
+
 describe('shapes: convOutputSize and poolOutputSize', () => {
   it('gives the homework\'s sizes on a 50×50 input: conv k4 s1 p1 → 49, conv k8 s5 p0 → 9, max-pool k10 s2 p2 → 23, max-pool k2 s1 → 49', () => {
-    expect(convOutputSize(50, 4, 1, 1)).toBe(49);
-    expect(convOutputSize(50, 8, 5, 0)).toBe(9);
-    expect(poolOutputSize(50, 10, 2, 2)).toBe(23);
-    expect(poolOutputSize(50, 2, 1)).toBe(49);
-    expect(poolOutputSize(50, 2, 1, 0)).toBe(49);
+    expectSize(convOutputSize(50, 4, 1, 1), 49, 'convOutputSize(50, 4, 1, 1)', 50, 4, 1, 1, 1);
+    expectSize(convOutputSize(50, 8, 5, 0), 9, 'convOutputSize(50, 8, 5, 0)', 50, 8, 5, 0, 1);
+    expectSize(poolOutputSize(50, 10, 2, 2), 23, 'poolOutputSize(50, 10, 2, 2)', 50, 10, 2, 2, 1, true);
+    expectSize(poolOutputSize(50, 2, 1), 49, 'poolOutputSize(50, 2, 1)', 50, 2, 1, 0, 1, true);
+    expectSize(poolOutputSize(50, 2, 1, 0), 49, 'poolOutputSize(50, 2, 1, 0)', 50, 2, 1, 0, 1, true);
   });
 
   it("floors (not rounds) the division, and reads 'valid' as p = 0 and 'same' as ⌈n / s⌉", () => {
     // (28 − 3)/2 = 12.5: floor gives 13 positions, rounding 14.
-    expect(convOutputSize(28, 3, 2, 0)).toBe(13);
-    expect(convOutputSize(28, 3, 2, 'valid')).toBe(13);
-    expect(convOutputSize(28, 3, 1, 'valid')).toBe(26);
-    expect(convOutputSize(28, 5, 2, 'same')).toBe(14);
-    expect(convOutputSize(27, 5, 2, 'same')).toBe(14);
-    expect(convOutputSize(7, 7, 3, 'same')).toBe(3);
-    expect(poolOutputSize(28, 2)).toBe(14);
-    expect(poolOutputSize(27, 2)).toBe(13);
-    expect(poolOutputSize(27, 3)).toBe(9);
-    expect(poolOutputSize(10, 3, 3, 'same')).toBe(4);
+    expectSize(convOutputSize(28, 3, 2, 0), 13, 'convOutputSize(28, 3, 2, 0)', 28, 3, 2, 0, 1);
+    expectSize(convOutputSize(28, 3, 2, 'valid'), 13, 'convOutputSize(28, 3, 2, \'valid\')', 28, 3, 2, 'valid', 1);
+    expectSize(convOutputSize(28, 3, 1, 'valid'), 26, 'convOutputSize(28, 3, 1, \'valid\')', 28, 3, 1, 'valid', 1);
+    expectSize(convOutputSize(28, 5, 2, 'same'), 14, 'convOutputSize(28, 5, 2, \'same\')', 28, 5, 2, 'same', 1);
+    expectSize(convOutputSize(27, 5, 2, 'same'), 14, 'convOutputSize(27, 5, 2, \'same\')', 27, 5, 2, 'same', 1);
+    expectSize(convOutputSize(7, 7, 3, 'same'), 3, 'convOutputSize(7, 7, 3, \'same\')', 7, 7, 3, 'same', 1);
+    expectSize(poolOutputSize(28, 2), 14, 'poolOutputSize(28, 2)', 28, 2, 2, 0, 1, true);
+    expectSize(poolOutputSize(27, 2), 13, 'poolOutputSize(27, 2)', 27, 2, 2, 0, 1, true);
+    expectSize(poolOutputSize(27, 3), 9, 'poolOutputSize(27, 3)', 27, 3, 3, 0, 1, true);
+    expectSize(poolOutputSize(10, 3, 3, 'same'), 4, 'poolOutputSize(10, 3, 3, \'same\')', 10, 3, 3, 'same', 1, true);
   });
 
   it('takes dilation into account: a k-tap window with dilation d spans d·(k − 1) + 1 positions', () => {
-    expect(convOutputSize(50, 3, 1, 0, 2)).toBe(46);
-    expect(convOutputSize(50, 3, 1, 0)).toBe(48);
-    expect(convOutputSize(32, 3, 2, 1, 3)).toBe(14);
-    expect(poolOutputSize(9, 3, 1, 0, 4)).toBe(1);
+    expectSize(convOutputSize(50, 3, 1, 0, 2), 46, 'convOutputSize(50, 3, 1, 0, 2)', 50, 3, 1, 0, 2);
+    expectSize(convOutputSize(50, 3, 1, 0), 48, 'convOutputSize(50, 3, 1, 0)', 50, 3, 1, 0, 1);
+    expectSize(convOutputSize(32, 3, 2, 1, 3), 14, 'convOutputSize(32, 3, 2, 1, 3)', 32, 3, 2, 1, 3);
+    expectSize(poolOutputSize(9, 3, 1, 0, 4), 1, 'poolOutputSize(9, 3, 1, 0, 4)', 9, 3, 1, 0, 4, true);
   });
 
   it('matches the shapes tfjs layers produce (zeroPadding2d + a valid layer) on 300 random configurations', () => {
@@ -70,22 +100,22 @@ describe('shapes: convOutputSize and poolOutputSize', () => {
       const d = s === 1 ? int(1, 3) : 1;
       if (d * (k - 1) + 1 > n + 2 * p) continue;
       const where = `n ${String(n)}, kernel ${String(k)}, stride ${String(s)}, padding ${String(p)}, dilation ${String(d)}`;
-      expect(convOutputSize(n, k, s, p, d), `conv ${where}`).toBe(tfjsSize('conv', n, k, s, p, d));
-      if (d === 1) expect(poolOutputSize(n, k, s, p), `pool ${where}`).toBe(tfjsSize('pool', n, k, s, p));
+      expectSize(convOutputSize(n, k, s, p, d), tfjsSize('conv', n, k, s, p, d), `conv ${where} (against tfjs)`, n, k, s, p, d);
+      if (d === 1) expectSize(poolOutputSize(n, k, s, p), tfjsSize('pool', n, k, s, p), `pool ${where} (against tfjs)`, n, k, s, p, 1, true);
       checked++;
     }
   });
 
   it('throws an ArgumentError for a window wider than the padded input, and for sizes that are not whole numbers', () => {
     // Valid calls first: an unimplemented stub says so here, not as a missing ArgumentError.
-    expect(convOutputSize(5, 7, 1, 1)).toBe(1);
-    expect(poolOutputSize(4, 2)).toBe(2);
+    expectSize(convOutputSize(5, 7, 1, 1), 1, 'convOutputSize(5, 7, 1, 1)', 5, 7, 1, 1, 1);
+    expectSize(poolOutputSize(4, 2), 2, 'poolOutputSize(4, 2)', 4, 2, 2, 0, 1, true);
     expect(() => convOutputSize(5, 7, 1, 0)).toThrow(ArgumentError);
     expect(() => convOutputSize(5, 7, 1, 'valid')).toThrow(ArgumentError);
     expect(() => convOutputSize(5, 3, 1, 0, 3)).toThrow(ArgumentError);
     expect(() => poolOutputSize(4, 5)).toThrow(ArgumentError);
-    expect(convOutputSize(5, 7, 1, 1)).toBe(1);
-    expect(convOutputSize(5, 7, 1, 'same')).toBe(5);
+    expectSize(convOutputSize(5, 7, 1, 1), 1, 'convOutputSize(5, 7, 1, 1)', 5, 7, 1, 1, 1);
+    expectSize(convOutputSize(5, 7, 1, 'same'), 5, 'convOutputSize(5, 7, 1, \'same\')', 5, 7, 1, 'same', 1);
     for (const args of [[0, 3, 1, 0], [28, 0, 1, 0], [28, 3, 0, 0], [28, 3, 1, -1], [28.5, 3, 1, 0], [28, 3, 1, 0, 0]] as const) {
       expect(() => convOutputSize(...(args as unknown as [number, number, number, number])), JSON.stringify(args)).toThrow(ArgumentError);
     }

@@ -11,6 +11,7 @@ import { loadMnist } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { expectMeanWithin, expectVarianceWithin, mean, variance } from '#kit/stats';
+import { expectAtMost, expectClose } from '#kit/testing';
 import { ready, tf } from '#kit/tf';
 import { selectExamples, toExamples, type Examples } from '#kit/train';
 import { buildCae } from './cae.ts';
@@ -153,8 +154,12 @@ describe('denoise: denoise', () => {
     const r = denoise(identity(), clean, { seed: 5, sigma: 0.3 });
     expect(Array.from(r.noisy)).toEqual(Array.from(corrupt(clean.x, 0.3, new Rng(5))));
     expect(Array.from(r.denoised)).toEqual(Array.from(r.noisy));
-    expect(r.denoisedMse, 'an identity "denoiser" cannot score better than doing nothing').toBeCloseTo(r.noisyMse, 10);
-    expect(r.noisyMse).toBeCloseTo(mse(r.noisy, clean.x), 10);
+    expectClose(r.denoisedMse, r.noisyMse, 0.5e-10 / Math.max(1, r.noisyMse), 'MSE(denoised) of an identity "denoiser"', {
+      rule: 'denoise feeds the model the noisy images, so a model that changes nothing scores MSE(denoised) = MSE(noisy)',
+      mistakes: [{ name: 'the clean images denoised (the seed\'s slip)', value: 0 }],
+    });
+    const want = mse(r.noisy, clean.x);
+    expectClose(r.noisyMse, want, 0.5e-10 / Math.max(1, want), 'MSE(noisy)', { rule: 'noisyMse = mean over pixels of (noisy − clean)²' });
     // 156,800 squared N(0, 0.09) draws: mean 0.09 ± 4.89 · 0.09 · √(2/n) = 0.09 ± 0.0016 (α = 1e-6).
     expectMeanWithin(Float64Array.from(r.noisy, (v, i) => (v - clean.x[i]!) ** 2), 0.09, { sigma: 0.09 * Math.SQRT2, what: 'squared noise' });
   });
@@ -192,7 +197,10 @@ describe('denoising: the trained denoiser', () => {
       `11 denoising: MSE(noisy) ${r.noisyMse.toFixed(4)}, MSE(denoised) ${r.denoisedMse.toFixed(4)} (ratio ${(r.denoisedMse / r.noisyMse).toFixed(3)}, ` +
         `bound ${String(DENOISE_RATIO)}); the clean images through the same model: ${slip.toFixed(4)}; ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
-    expect(r.denoisedMse / r.noisyMse).toBeLessThanOrEqual(DENOISE_RATIO);
+    expectAtMost(r.denoisedMse / r.noisyMse, DENOISE_RATIO, 'MSE(denoised) / MSE(noisy)', {
+      rule: 'trained on noisy inputs against clean targets, the model removes at least half the noise\'s MSE',
+      mistakes: [{ name: 'the clean images through the same model (the seed\'s slip)', value: slip / r.noisyMse }],
+    });
     ae.model.dispose();
   });
 });

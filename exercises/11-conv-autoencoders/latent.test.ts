@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
+import { expectAtLeast, expectAtMost } from '#kit/testing';
 import { ready, tf } from '#kit/tf';
 import { selectExamples, toExamples, type Examples } from '#kit/train';
 import { buildCaeSkip } from './cae.ts';
@@ -55,7 +56,9 @@ describe('latent: buildDenseAe', () => {
     const x = tf.randomUniform<tf.Rank.R2>([5, 784], 0, 1, 'float32', 3);
     const mine = ownForward(ae.model, x, 2);
     const theirs = ae.model.predict(x) as tf.Tensor;
-    expect(maxAbs(theirs.dataSync(), mine.dataSync()), 'output vs the forward pass recomputed from the weights').toBeLessThan(1e-5);
+    expectAtMost(maxAbs(theirs.dataSync(), mine.dataSync()), 1e-5, 'output: largest difference from the forward pass recomputed from the weights', {
+      rule: 'Dense layers 784 → hidden … → code → … hidden → 784, ReLU on the hidden layers, a linear code, a sigmoid output', strict: true,
+    });
     tf.dispose([x, mine, theirs]);
     ae.model.dispose();
   });
@@ -67,7 +70,9 @@ describe('latent: buildDenseAe', () => {
     const [whole, code] = [ae.model.predict(x) as tf.Tensor, ae.encoder.predict(x) as tf.Tensor];
     const twice = ae.decoder.predict(code) as tf.Tensor;
     expect(code.shape).toEqual([4, 3]);
-    expect(maxAbs(whole.dataSync(), twice.dataSync())).toBeLessThan(1e-6);
+    expectAtMost(maxAbs(whole.dataSync(), twice.dataSync()), 1e-6, 'decoder(encoder(x)): largest difference from model(x)', {
+      rule: 'the encoder and the decoder are the model\'s two halves, sharing its layers', strict: true,
+    });
     const ids = (m: tf.LayersModel): Set<number> => new Set(m.weights.map((w) => w.id));
     const shared = ids(ae.model);
     for (const id of [...ids(ae.encoder), ...ids(ae.decoder)]) expect(shared.has(id), 'the halves use the model\'s own weights').toBe(true);
@@ -100,7 +105,7 @@ describe('latent: embed', () => {
     expect(codes).toBeInstanceOf(Float32Array);
     expect(codes.length).toBe(ex.count * 2);
     const want = tf.tidy(() => (ae.encoder.predict(tf.tensor2d(ex.x, [ex.count, 784]), { batchSize: ex.count }) as tf.Tensor).dataSync());
-    expect(maxAbs(codes, want)).toBeLessThan(1e-5);
+    expectAtMost(maxAbs(codes, want), 1e-5, 'embed: largest difference from encoder.predict', { rule: 'embed returns the encoder\'s codes, row by row, in order', strict: true });
   });
 
   it("takes a skip model's code (the encoder's first output), not its feature maps", () => {
@@ -110,7 +115,9 @@ describe('latent: embed', () => {
     const codes = embed(ae, ex);
     const want = tf.tidy(() => (ae.encoder.predict(tf.tensor2d(ex.x, [7, 784])) as tf.Tensor[])[0]!.dataSync());
     expect(codes.length).toBe(7 * 16);
-    expect(maxAbs(codes, want)).toBeLessThan(1e-5);
+    expectAtMost(maxAbs(codes, want), 1e-5, 'embed of a skip model: largest difference from the encoder\'s first output', {
+      rule: 'for a skip model the code is the encoder\'s first output, not its feature maps', strict: true,
+    });
   });
 
   it('rejects images of the wrong size with an ArgumentError', () => {
@@ -193,8 +200,11 @@ describe('separation: the 2-D codes of the trained dense autoencoder', () => {
       `11 separation: nearest-centroid accuracy ${(100 * accuracy).toFixed(1)} % on ${String(test.count)} test digits (untrained ${(100 * untrained).toFixed(1)} %, ` +
         `bound ${String(100 * SEPARATION)} %), training MSE ${history.loss.map((l) => l.toFixed(4)).join(', ')}, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
-    expect(untrained, 'the untrained encoder must not already pass: the bound would test nothing').toBeLessThan(SEPARATION);
-    expect(accuracy).toBeGreaterThanOrEqual(SEPARATION);
+    expectAtMost(untrained, SEPARATION, 'nearest-centroid accuracy of the untrained encoder', { rule: 'the untrained encoder must not already pass: the bound would test nothing', strict: true });
+    expectAtLeast(accuracy, SEPARATION, 'nearest-centroid accuracy of the trained 2-D codes on the test digits', {
+      rule: 'training the autoencoder separates the digits in its 2-D code better than the untrained encoder',
+      mistakes: [{ name: 'the untrained encoder\'s codes (no training happened)', value: untrained }],
+    });
     ae.model.dispose();
   });
 });

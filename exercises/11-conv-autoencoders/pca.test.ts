@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
+import { expectAtLeast, expectAtMost, expectClose } from '#kit/testing';
 import { ready, tf } from '#kit/tf';
 import { selectExamples, toExamples, type Examples } from '#kit/train';
 import { trainAutoencoder } from './latent.ts';
@@ -61,6 +62,11 @@ function knownData(d: number, spreads: number[], mu: Float64Array, seed: number)
   return { ex: { x, count: 2 * m, features: d }, u };
 }
 
+/** toBeCloseTo(v, d) is |Δ| < 0.5·10⁻ᵈ; the kit's tolerance is relative to max(1, |v|). */
+const closeTo = (v: number, digits: number): number => (0.5 * 10 ** -digits) / Math.max(1, Math.abs(v));
+const PCA_RULE = 'pca centres the data (subtracts the mean), then takes the top-k eigenvalues of its covariance, largest first, and their unit eigenvectors';
+const ANGLE_RULE = 'principal angles = arccos of the singular values of Q_Aᵀ Q_B, with Q_A, Q_B orthonormal bases of the two spans (Gram–Schmidt first), smallest first';
+
 describe('pca: pca', () => {
   it('finds the mean, the top-k eigenvalues (largest first) and their eigenvectors of data with a known covariance', () => {
     const d = 24;
@@ -71,14 +77,17 @@ describe('pca: pca', () => {
     const m = spreads.length;
     expect(p.variances.length).toBe(3);
     [9, 4, 1].forEach((s2, i) => {
-      expect(p.variances[i]!, `eigenvalue ${String(i + 1)}`).toBeCloseTo(s2 / m, 4);
+      expectClose(p.variances[i]!, s2 / m, closeTo(s2 / m, 4), `eigenvalue ${String(i + 1)}`, {
+        rule: PCA_RULE,
+        mistakes: [{ name: 'the top 3 eigenvalues in increasing order', value: [1, 4, 9][i]! / m }],
+      });
     });
     // Components 1, 2, 3 are ±u₂, ±u₄, ±u₁ (spreads 3, 2, 1), each of unit length.
     [1, 3, 0].forEach((j, i) => {
-      expect(Math.abs(dot(p.components[i]!, u[j]!)), `component ${String(i + 1)}`).toBeCloseTo(1, 4);
-      expect(dot(p.components[i]!, p.components[i]!)).toBeCloseTo(1, 6);
+      expectClose(Math.abs(dot(p.components[i]!, u[j]!)), 1, 0.5e-4, `|component ${String(i + 1)} · the direction with spread ${String(spreads[j])}|`, { rule: PCA_RULE });
+      expectClose(dot(p.components[i]!, p.components[i]!), 1, 0.5e-6, `‖component ${String(i + 1)}‖²`, { rule: 'components are unit vectors' });
     });
-    for (let j = 0; j < d; j++) expect(p.mean[j]!).toBeCloseTo(mu[j]!, 4);
+    for (let j = 0; j < d; j++) expectClose(p.mean[j]!, mu[j]!, closeTo(mu[j]!, 4), `mean[${String(j)}]`, { rule: 'mean[j] = the average of feature j over the examples' });
   });
 
   it('centres first: a large mean does not become the first component', () => {
@@ -87,8 +96,12 @@ describe('pca: pca', () => {
     const { ex, u } = knownData(d, [0.5, 0.2], mu, 12);
     const p = pca(ex, 1);
     // Uncentred, the first "component" would be the mean's direction (1, …, 1)/√10.
-    expect(Math.abs(dot(p.components[0]!, u[0]!))).toBeCloseTo(1, 4);
-    expect(p.variances[0]!).toBeCloseTo(0.25 / 2, 4);
+    const meanDirection = Math.abs(u[0]!.reduce((a, v) => a + v, 0)) / Math.sqrt(d);
+    expectClose(Math.abs(dot(p.components[0]!, u[0]!)), 1, 0.5e-4, '|component 1 · the direction with spread 0.5|', {
+      rule: PCA_RULE,
+      mistakes: [{ name: 'no centring (component 1 is then the mean\'s direction (1, …, 1)/√10)', value: meanDirection }],
+    });
+    expectClose(p.variances[0]!, 0.25 / 2, closeTo(0.25 / 2, 4), 'eigenvalue 1', { rule: PCA_RULE });
   });
 
   it('rejects k = 0 and k larger than the dimension with an ArgumentError', () => {
@@ -105,13 +118,14 @@ describe('pca: principalAngles', () => {
     const mix = (a: number, x: Float64Array, b: number, y: Float64Array): Float64Array => x.map((v, i) => a * v + b * y[i]!);
     const same = principalAngles([e1!, e2!], [mix(2, e1!, 1, e2!), mix(-1, e1!, 3, e2!)]);
     expect(same.length).toBe(2);
-    for (const a of same) expect(a).toBeLessThan(1e-6);
+    const angles = { rule: ANGLE_RULE, strict: true };
+    for (const a of same) expectAtMost(a, 1e-6, 'angle between one plane in two bases', angles);
     const right = principalAngles([e1!, e2!], [e3!, e4!]);
-    for (const a of right) expect(a).toBeCloseTo(Math.PI / 2, 6);
+    for (const a of right) expectClose(a, Math.PI / 2, closeTo(Math.PI / 2, 6), 'angle between orthogonal planes', { rule: ANGLE_RULE });
     const theta = 0.3;
     const tilted = principalAngles([e1!, e2!], [mix(1, e1!, 0, e2!), mix(Math.cos(theta), e2!, Math.sin(theta), e3!)]);
-    expect(tilted[0]!).toBeLessThan(1e-6);
-    expect(tilted[1]!).toBeCloseTo(theta, 6);
+    expectAtMost(tilted[0]!, 1e-6, 'first angle between a plane and the plane tilted by θ = 0.3', angles);
+    expectClose(tilted[1]!, theta, 0.5e-6, 'second angle between a plane and the plane tilted by θ = 0.3', { rule: ANGLE_RULE, mistakes: [{ name: 'cos θ returned instead of the angle', value: Math.cos(theta) }] });
   });
 
   it('returns the angles smallest first and does not care how long the vectors are', () => {
@@ -119,8 +133,9 @@ describe('pca: principalAngles', () => {
     const a = [e1!.map((v) => 5 * v), e2!.map((v) => 0.01 * v)];
     const b = [e1!.map((v, i) => Math.cos(1.2) * v + Math.sin(1.2) * e3![i]!), e2!.map((v, i) => Math.cos(0.2) * v + Math.sin(0.2) * e4![i]!)];
     const angles = principalAngles(a, b);
-    expect(angles[0]!).toBeCloseTo(0.2, 6);
-    expect(angles[1]!).toBeCloseTo(1.2, 6);
+    const sorted = { rule: `${ANGLE_RULE}; vectors of any length` };
+    expectClose(angles[0]!, 0.2, 0.5e-6, 'the smaller angle', { ...sorted, mistakes: [{ name: 'the angles largest first', value: 1.2 }] });
+    expectClose(angles[1]!, 1.2, closeTo(1.2, 6), 'the larger angle', { ...sorted, mistakes: [{ name: 'the angles largest first', value: 0.2 }] });
   });
 
   it('rejects vectors of different lengths and a linearly dependent set with an ArgumentError', () => {
@@ -145,7 +160,7 @@ describe('pca: buildLinearAe and decoderDirections', () => {
     const mine = tf.tidy(() => tf.add(tf.matMul(tf.add(tf.matMul(x, w1 as tf.Tensor2D), b1!), w2 as tf.Tensor2D), b2!));
     const theirs = ae.model.predict(x) as tf.Tensor;
     const gap = tf.tidy(() => tf.max(tf.abs(tf.sub(mine, theirs))).dataSync()[0]!);
-    expect(gap, 'output vs x·W₁ + b₁ then ·W₂ + b₂').toBeLessThan(1e-4);
+    expectAtMost(gap, 1e-4, 'output: largest difference from x·W₁ + b₁ then ·W₂ + b₂', { rule: 'the linear autoencoder is two Dense layers with biases and no activation', strict: true });
     const directions = decoderDirections(ae);
     expect(directions.length).toBe(3);
     const w = w2!.dataSync();
@@ -283,8 +298,11 @@ describe('linear-ae: the trained linear autoencoder', () => {
       `11 linear-ae: largest principal angle ${(angle * DEG).toFixed(2)}° (bound ${String(Math.round(MAX_ANGLE * DEG))}°), training MSE ${loss.toFixed(5)}; ` +
         `without biases ${(control * DEG).toFixed(2)}°; ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
-    expect(control, 'the mis-centred control must fail the bound, or the bound tests nothing').toBeGreaterThan(MAX_ANGLE);
-    expect(angle * DEG).toBeLessThanOrEqual(MAX_ANGLE * DEG);
+    expectAtLeast(control, MAX_ANGLE, 'the mis-centred control\'s largest angle (radians)', { rule: 'the control without biases must fail the bound, or the bound tests nothing', strict: true });
+    expectAtMost(angle * DEG, MAX_ANGLE * DEG, 'largest principal angle between the decoder\'s span and the top-k PCA subspace (degrees)', {
+      rule: 'a linear autoencoder with biases trained on the MSE spans the top-k principal subspace of the centred data',
+      mistakes: [{ name: 'no biases (the data not centred): the control\'s angle', value: control * DEG }],
+    });
     ae.model.dispose();
     noBias.dispose();
   });
