@@ -199,8 +199,14 @@ async function runStryker(id: string, list: MutantFile): Promise<StrykerSummary>
     timeoutMS: 20_000,
     dryRunTimeoutMinutes: 30,
     reporters: ['progress-append-only'],
-    tempDirName: '.stryker-tmp',
+    // One sandbox folder per exercise, so two exercises can be mutated at the same time.
+    tempDirName: path.join('.stryker-tmp', id),
     cleanTempDir: 'always',
+    // Re-runs reuse the verdicts of mutants whose code and covering tests did not change: killing the
+    // survivors of a long run costs only the mutants the new tests reach. `--force` in the args runs all.
+    incremental: true,
+    incrementalFile: path.join(RESULTS_DIR, `${id}.stryker-incremental.json`),
+    force: process.argv.includes('--force'),
     ignorePatterns: ['out', '.vitest-results', 'bench/results', '.stryker-tmp', 'reports'],
     disableTypeChecks: true,
     // fileLogLevel stays at its default, off: no stryker.log in the repository.
