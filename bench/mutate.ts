@@ -23,59 +23,10 @@ import { KitError, REPO_ROOT } from '#kit/errors';
 import { exerciseIds, resolveExerciseList } from '#kit/exercises';
 import { filesBelow, posixRelative } from '#kit/files';
 import { runMain } from '#kit/report';
+import { checkMutantFile, readMutantFile, solutionFiles, solutionRegions, type MutantFile, type SkippedRegion } from './mutant-list.ts';
 
-const MUTANTS_DIR = path.join(REPO_ROOT, 'bench', 'mutants');
 const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results', 'mutation');
 const TEST_FILE = /\.test\.ts$/;
-
-/** A hand-written mutant: one text replacement in one solution file. */
-interface HandMutant {
-  id: string;
-  /** `bug`: the tests must fail; `equivalent`: a correct rewrite, the tests must pass. */
-  kind: 'bug' | 'equivalent';
-  description: string;
-  /** File name inside `solutions/NN-name/`. */
-  file: string;
-  /** Text that occurs exactly once in the file… */
-  find: string;
-  /** …and what it becomes. */
-  replace: string;
-}
-
-/** A Stryker mutant judged equivalent: matched by file, the original text and the replacement. */
-interface Equivalent {
-  file: string;
-  original: string;
-  replacement: string;
-  reason: string;
-}
-
-/** A solution region StrykerJS leaves alone: the region of `file` that contains `contains`, and why. */
-interface SkippedRegion {
-  file: string;
-  contains: string;
-  reason: string;
-}
-
-interface MutantFile {
-  exercise: string;
-  mutants: HandMutant[];
-  equivalent?: Equivalent[];
-  strykerSkip?: SkippedRegion[];
-  /**
-   * A regular expression of the names of tests too slow to run first (e.g. a 10-epoch training run):
-   * each hand-written mutant runs the other tests first, and the whole suite only if they all pass.
-   */
-  slowTests?: string;
-}
-
-function readMutantFile(id: string): MutantFile {
-  const file = path.join(MUTANTS_DIR, `${id}.json`);
-  if (!fs.existsSync(file)) return { exercise: id, mutants: [], equivalent: [] };
-  const data = JSON.parse(fs.readFileSync(file, 'utf8')) as MutantFile;
-  if (data.exercise !== id) throw new KitError(`${posixRelative(REPO_ROOT, file)} says "exercise": "${data.exercise}", not "${id}".`);
-  return data;
-}
 
 /** The exercise's public and hidden test files, repo-relative. */
 function testFiles(id: string): string[] {
@@ -84,24 +35,11 @@ function testFiles(id: string): string[] {
     .map((f) => posixRelative(REPO_ROOT, f));
 }
 
-/** `solutions/NN/f.ts:a-b` for every solution region (Stryker's line ranges are 1-based, inclusive). */
+/** `solutions/NN/f.ts:a-b` for every solution region not skipped (Stryker's line ranges are 1-based, inclusive). */
 function solutionRanges(id: string, skip: readonly SkippedRegion[] = []): string[] {
-  const ranges: string[] = [];
-  for (const f of filesBelow(path.join(REPO_ROOT, 'solutions', id))) {
-    if (!f.endsWith('.ts') || TEST_FILE.test(f)) continue;
-    const lines = fs.readFileSync(f, 'utf8').split('\n');
-    let start = -1;
-    lines.forEach((line, i) => {
-      if (line.includes('// BEGIN SOLUTION')) start = i + 2;
-      else if (line.includes('// END SOLUTION') && start > 0) {
-        const body = lines.slice(start - 1, i).join('\n');
-        const skipped = skip.some((r) => r.file === path.basename(f) && body.includes(r.contains));
-        if (i >= start && !skipped) ranges.push(`${posixRelative(REPO_ROOT, f)}:${String(start)}-${String(i)}`);
-        start = -1;
-      }
-    });
-  }
-  return ranges;
+  return solutionFiles(id).flatMap((f) => solutionRegions(f)
+    .filter((r) => !skip.some((s) => s.file === path.basename(f) && r.body.includes(s.contains)))
+    .map((r) => `${posixRelative(REPO_ROOT, f)}:${String(r.startLine)}-${String(r.endLine)}`));
 }
 
 interface Outcome {
@@ -289,6 +227,8 @@ async function main(): Promise<number> {
   let failures = 0;
   for (const id of ids) {
     const t0 = performance.now();
+    const problems = checkMutantFile(id);
+    if (problems.length > 0) throw new KitError(`The hand-written mutants of ${id} do not fit solutions/${id}:\n- ${problems.join('\n- ')}`);
     const list = readMutantFile(id);
     console.log(`${id}: ${doHand ? `${String(list.mutants.length)} hand-written mutants` : ''}${doHand && doStryker ? ', then ' : ''}${doStryker ? 'StrykerJS' : ''}`);
     // A run of one part keeps the other part's last results (`--hand` after a long Stryker run).
