@@ -85,6 +85,8 @@ export default defineConfig({
     // A failed toEqual on two large arrays otherwise takes ~30 s and prints a 40 000-line diff.
     diff: { truncateThreshold: 100 },
     hookTimeout: 600_000,
+    // npm run mutate only: skips the tests named by DLKIT_SKIP_TESTS (bench/skip-slow-tests.ts says why).
+    ...(process.env['DLKIT_SKIP_TESTS'] ? { setupFiles: [path.join(path.dirname(EXERCISES_DIR), 'bench', 'skip-slow-tests.ts')] } : {}),
     // Two cores: one file per core. Forks isolate tfjs engines and wasm heaps.
     pool: 'forks',
     maxWorkers: 2,

@@ -51,6 +51,11 @@ export interface MutantFile {
    * each hand-written mutant runs the other tests first, and the whole suite only if they all pass.
    */
   slowTests?: string;
+  /**
+   * A regular expression of test names StrykerJS runs without (through bench/skip-slow-tests.ts): tests
+   * that would cost minutes per mutant. A mutant that only they catch then counts as a survivor.
+   */
+  strykerSkipTests?: string;
 }
 
 export const mutantFilePath = (id: string): string => path.join(MUTANTS_DIR, `${id}.json`);
@@ -155,11 +160,13 @@ export function checkMutantFile(id: string): string[] {
     if (regions === undefined) problems.push(`${where}: a skipped region names solutions/${id}/${s.file}, which does not exist.`);
     else if (!regions.some((r) => r.body.includes(s.contains))) problems.push(`${where}: no solution region of solutions/${id}/${s.file} contains \`${s.contains}\`, so nothing is skipped; update "strykerSkip".`);
   }
-  if (list.slowTests !== undefined) {
+  for (const key of ['slowTests', 'strykerSkipTests'] as const) {
+    const pattern = list[key];
+    if (pattern === undefined) continue;
     try {
-      new RegExp(list.slowTests);
+      new RegExp(pattern);
     } catch (e) {
-      problems.push(`${where}: "slowTests" is not a regular expression (${(e as Error).message}).`);
+      problems.push(`${where}: "${key}" is not a regular expression (${(e as Error).message}).`);
     }
   }
   return problems;

@@ -122,6 +122,8 @@ async function runStryker(id: string, list: MutantFile): Promise<StrykerSummary>
   const { Stryker } = await import('@stryker-mutator/core');
   process.env['KIT_TARGET'] = 'solutions';
   process.env['KIT_PROGRESS'] = '0';
+  if (list.strykerSkipTests !== undefined) process.env['DLKIT_SKIP_TESTS'] = list.strykerSkipTests;
+  else delete process.env['DLKIT_SKIP_TESTS'];
   const t0 = performance.now();
   const stryker = new Stryker({
     testRunner: 'vitest',
@@ -186,11 +188,12 @@ async function runStryker(id: string, list: MutantFile): Promise<StrykerSummary>
   return summary;
 }
 
-function report(id: string, hand: Outcome[] | undefined, stryker: StrykerSummary | undefined, seconds: number, skipped: readonly SkippedRegion[]): string {
+function report(id: string, hand: Outcome[] | undefined, stryker: StrykerSummary | undefined, seconds: number, skipped: readonly SkippedRegion[], skipTests?: string): string {
   const out: string[] = [`# Mutation testing: ${id}`, '', `${new Date().toISOString()}, ${seconds.toFixed(0)} s in all, public + hidden tests against solutions/.`, ''];
   if (stryker !== undefined) {
     out.push(`## StrykerJS (solution regions only, ${stryker.seconds.toFixed(0)} s)`, '',
       ...(skipped.length === 0 ? [] : [`Not mutated: ${skipped.map((r) => `the region of ${r.file} with \`${r.contains}\` (${r.reason})`).join('; ')}.`, '']),
+      ...(skipTests === undefined ? [] : [`Run without the tests matching \`${skipTests}\` (minutes per mutant): a mutant only they catch counts as a survivor here.`, '']),
       `Mutation score ${stryker.score.toFixed(1)} % of non-equivalent mutants: ${String(stryker.killed)} killed, ${String(stryker.survived)} survived, ` +
         `${String(stryker.noCoverage)} not covered; ${String(stryker.equivalent)} equivalent, ${String(stryker.errors)} compile/runtime errors (not counted), ${String(stryker.total)} in all.`, '');
     if (stryker.survivors.length > 0) {
@@ -237,7 +240,7 @@ async function main(): Promise<number> {
     const hand = doHand ? runHand(id, list) : previous.hand;
     const stryker = doStryker ? await runStryker(id, list) : previous.stryker;
     const seconds = (performance.now() - t0) / 1000;
-    const text = report(id, hand, stryker, seconds, list.strykerSkip ?? []);
+    const text = report(id, hand, stryker, seconds, list.strykerSkip ?? [], list.strykerSkipTests);
     fs.writeFileSync(path.join(RESULTS_DIR, `${id}.md`), `${text}\n`);
     fs.writeFileSync(jsonFile, `${JSON.stringify({ id, seconds, hand, stryker }, null, 2)}\n`);
     const bad = doHand ? (hand ?? []).filter((h) => !h.ok).length : 0;

@@ -125,6 +125,60 @@ describe('finalTraining on a small set', () => {
   });
 });
 
+/** What `run` writes to stderr with KIT_PROGRESS set to `mode` (the display the student wires up). */
+function stderrOf(mode: string, run: () => void): string {
+  const chunks: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  const saved = process.env['KIT_PROGRESS'];
+  process.env['KIT_PROGRESS'] = mode;
+  process.stderr.write = (chunk: string | Uint8Array): boolean => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  };
+  try {
+    run();
+  } finally {
+    process.stderr.write = write;
+    if (saved === undefined) delete process.env['KIT_PROGRESS'];
+    else process.env['KIT_PROGRESS'] = saved;
+  }
+  return chunks.join('');
+}
+
+describe('finalTraining on a small set: the progress display', () => {
+  // 257 images in batches of 64: four full batches and one of a single image, so an epoch's loss (each
+  // batch weighted by its size) differs clearly from the plain mean of its five batch losses.
+  const config = { layers: 1, units: 8, learningRate: 0.01, batchSize: 64, epochs: 2, l2: 0, optimizer: 'adam' as const };
+  const train = (): Examples => selectExamples(fashion().train, Array.from({ length: 257 }, (_, i) => i));
+  const testPart = (): Examples => selectExamples(fashion().test, Array.from({ length: 50 }, (_, i) => i));
+
+  it('shows a live line per step (batches of the epoch, the running loss) and a summary per epoch with the epoch\'s loss, under the title given', () => {
+    let result: FinalRun | undefined;
+    const out = stderrOf('tty', () => {
+      result = finalTraining(config, train(), testPart(), { seed: 5, lastN: 3, progress: 'small progress run' });
+    });
+    const run = result!;
+    run.model.dispose();
+    expect(out, 'the display shows the title given as options.progress').toContain('small progress run');
+    // The first live line is drawn after the first step: batch 1 of ⌈257/64⌉ = 5, with that step's loss.
+    const first = out.split('\r').find((l) => l.includes('epoch 1/2'));
+    expect(first, 'progress({ title, epochs: config.epochs, batchesPerEpoch: ⌈count / batchSize⌉ }): the live line reads "epoch 1/2" and "1/5"').toMatch(/epoch 1\/2.* 1\/5 /);
+    expect(first, 'p.batch({ loss }) every step: the live line shows the running loss').toMatch(/loss \d/);
+    const summaries = out.split(/[\r\n]/).filter((l) => /epoch \d\/2: /.test(l));
+    expect(summaries, 'p.epoch({ loss }) once per epoch: one summary line per epoch').toHaveLength(2);
+    summaries.forEach((line, k) => {
+      expect(line, `epoch ${String(k + 1)}'s summary: p.epoch({ loss }) with the epoch's loss from trainConfig (each batch weighted by its size, not the plain mean of the batch losses)`).toContain(`loss ${run.epochLosses[k]!.toPrecision(4)}`);
+    });
+  });
+
+  it('shows nothing with progress: false, and the title "04-final-training" when none is given', () => {
+    const silent = stderrOf('lines', () => finalTraining(config, train(), testPart(), { seed: 5, progress: false }).model.dispose());
+    expect(silent, 'progress: false means no display at all').toBe('');
+    const plain = stderrOf('lines', () => finalTraining(config, train(), testPart(), { seed: 5 }).model.dispose());
+    expect(plain, 'no progress option: the display is titled "04-final-training"').toMatch(/^04-final-training {2}epoch 1\/2: loss/m);
+  });
+});
+
 describe('lossTable and lossChartOptions', () => {
   const losses = [0.31234, 0.29871, 0.30555];
 
@@ -137,12 +191,19 @@ describe('lossTable and lossChartOptions', () => {
     losses.forEach((loss, i) => {
       expect(lines[i + 1]!.trim().split(/\s+/)).toEqual([String(1001 + i), loss.toFixed(4)]);
     });
+    // Right-aligned columns: every line ends its two columns where the header's words end.
+    const header = lines[0]!;
+    const ends = (line: string): number[] => [...line.matchAll(/\S+/g)].map((m) => m.index + m[0].length);
+    for (const line of lines.slice(1)) {
+      expect(ends(line), `"${line}": the columns are right-aligned under "${header}" (pad each cell to the wider of its header and its longest value)`).toEqual(ends(header));
+    }
     expect(() => lossTable(losses, 0)).toThrow(ArgumentError);
   });
 
   it('lossChartOptions draws the losses against their iteration numbers, with a title and axis labels', () => {
     const options = lossChartOptions(losses, 41);
     expect(options.series).toHaveLength(1);
+    expect(options.series[0]!.name, 'the one series is named "training loss"').toBe('training loss');
     expect(Array.from(options.series[0]!.x ?? [])).toEqual([41, 42, 43]);
     expect(Array.from(options.series[0]!.y)).toEqual(losses);
     expect(options.title).toMatch(/3/);

@@ -117,7 +117,7 @@ export function finalTraining(config: MlpConfig, trainSet: Examples, testSet: Ex
 
 /**
  * The last losses as a plain-text table for the terminal: a header line, then one row per iteration
- * with the iteration number and the loss to 4 decimals, e.g.
+ * with the iteration number and the loss to 4 decimals, in right-aligned columns, e.g.
  *
  *   iteration    loss
  *        3262  0.2817
