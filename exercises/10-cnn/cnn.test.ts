@@ -5,11 +5,11 @@
  * training loop is compared with the kit's own loop on the same seeds. The accuracy threshold is in
  * accuracy.test.ts.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadMnist } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
-import { expectAtLeast, expectAtMost, expectClose } from '#kit/testing';
+import { expectAllClose, expectAtLeast, expectAtMost, expectClose } from '#kit/testing';
 import { ready, tf } from '#kit/tf';
 import { batches, selectExamples, toExamples, trainStep, type Examples } from '#kit/train';
 import { buildCnn, predictClasses, trainCnn } from './cnn.ts';
@@ -74,7 +74,35 @@ function architectureProblems(model: tf.LayersModel, a: Arch): string[] {
   }
   if (JSON.stringify(model.outputs[0]?.shape) !== JSON.stringify([null, a.classes])) problems.push(`output shape ${JSON.stringify(model.outputs[0]?.shape)}`);
   if (model.countParams() !== expectedParams(a)) problems.push(`${String(model.countParams())} parameters, expected ${String(expectedParams(a))}`);
+  // Every layer's output shape, from part 1's sizes: 'valid' k×k convolutions remove k − 1, the pools divide and floor.
+  const shapes = expectedShapes(a);
+  model.layers.forEach((l, i) => {
+    const got = JSON.stringify(l.outputShape);
+    if (i < shapes.length && got !== JSON.stringify(shapes[i])) {
+      problems.push(`layer ${String(i + 1)} (${l.getClassName()}) outputs ${got}, expected ${JSON.stringify(shapes[i])}${i === 0 ? ': the reshape turns a row of h·w·c pixels into an h × w × c image (height first)' : ''}`);
+    }
+  });
   return problems;
+}
+
+/** The output shape of every layer of the architecture (README, part 2's diagram). */
+function expectedShapes(a: Arch): (number | null)[][] {
+  const [h, w, c] = a.inputShape;
+  const conv = (n: number): number => n - a.kernelSize + 1;
+  const pool = (n: number): number => Math.floor(n / a.poolSize);
+  const [h1, w1] = [conv(h), conv(w)];
+  const [h2, w2] = [pool(h1), pool(w1)];
+  const [h3, w3] = [conv(h2), conv(w2)];
+  const [h4, w4] = [pool(h3), pool(w3)];
+  return [
+    [null, h, w, c],
+    [null, h1, w1, a.filters[0]],
+    [null, h2, w2, a.filters[0]],
+    [null, h3, w3, a.filters[1]],
+    [null, h4, w4, a.filters[1]],
+    [null, h4 * w4 * a.filters[1]],
+    [null, a.classes],
+  ];
 }
 
 const DEFAULTS: Arch = { inputShape: [28, 28, 1], filters: [16, 32], kernelSize: 3, poolSize: 2, classes: 10 };
@@ -137,6 +165,14 @@ describe('buildCnn', () => {
       if (bias !== undefined) expect(Array.from(bias.dataSync()).every((v) => v === 0), `${l.name} bias`).toBe(true);
     }
     model.dispose();
+    // The dense layer too: 10×10 images leave 1×1×8 = 8 inputs for 64 classes, where Glorot's 2/(fan-in + fan-out) = 2/72
+    // is far from He's 2/8 (with 10 classes and 800 inputs the two are almost the same).
+    const wide = buildCnn({ seed: 4, inputShape: [10, 10, 1], filters: [4, 8], classes: 64 });
+    const dense = kernels(wide).at(-1)!;
+    expect(dense.fanIn, 'the dense layer of 10×10 images, filters [4, 8]: fan-in 1·1·8').toBe(8);
+    const { ok, ratio } = isHe(dense.w, dense.fanIn);
+    expect(ok, `${dense.name}: mean square ${ratio.toFixed(3)} × 2/fan-in; Rule: the dense kernel is He-initialised too (heNormal); Glorot (tfjs's default) gives about 0.11 × 2/fan-in here`).toBe(true);
+    wide.dispose();
   });
 
   it('is reproducible from its seed, with a different draw for every layer', () => {
@@ -186,6 +222,14 @@ function maxDifference(a: Float32Array[], b: Float32Array[]): number {
   return d;
 }
 
+/** The fraction of `ex` whose largest output is the label, computed here. */
+function ownAccuracy(m: tf.LayersModel, ex: Examples): number {
+  const predicted = tf.tidy(() => (m.predict(tf.tensor2d(ex.x, [ex.count, ex.features])) as tf.Tensor).argMax(-1).dataSync());
+  let right = 0;
+  for (let i = 0; i < ex.count; i++) if (predicted[i] === ex.labels![i]) right++;
+  return right / ex.count;
+}
+
 describe('trainCnn', () => {
   it("takes the same steps as the kit's loop (Adam, softmax cross-entropy, batches(train, { batchSize, seed, oneHot: 10 })) and reports the epoch's weighted mean loss", () => {
     const data = rows(train, 500);
@@ -223,10 +267,7 @@ describe('trainCnn', () => {
     const a = standIn(8);
     const history = trainCnn(a, data, { seed: 1, epochs: 2, batchSize: 50, validation: val, progress: false });
     expect(history.valAccuracy).toHaveLength(2);
-    let right = 0;
-    const predicted = tf.tidy(() => (a.predict(tf.tensor2d(val.x, [val.count, 784])) as tf.Tensor).argMax(-1).dataSync());
-    for (let i = 0; i < val.count; i++) if (predicted[i] === val.labels![i]) right++;
-    expectClose(history.valAccuracy[1], right / val.count, 0.5e-10, 'valAccuracy[1]', {
+    expectClose(history.valAccuracy[1], ownAccuracy(a, val), 0.5e-10, 'valAccuracy[1]', {
       rule: 'the validation accuracy after each epoch = (rows whose largest output is the label) / rows, with the weights at the end of that epoch',
     });
     expectAtLeast(history.valAccuracy[1]!, 0.6, 'validation accuracy after 2 short epochs', { rule: 'training on 1,000 digits for 2 epochs takes the accuracy well above chance (0.1)', strict: true });
@@ -235,10 +276,48 @@ describe('trainCnn', () => {
     trainCnn(b, data, { seed: 2, epochs: 1, batchSize: 50, progress: false });
     const c = standIn(8);
     trainCnn(c, data, { seed: 1, epochs: 1, batchSize: 50, progress: false });
+    // c is a's first epoch again (same start, batch seed and size): valAccuracy[0] comes from those weights.
+    expectClose(history.valAccuracy[0], ownAccuracy(c, val), 0.5e-10, 'valAccuracy[0]', {
+      rule: 'valAccuracy[e] is measured after epoch e with the weights of that moment (not the final weights for every epoch, not before the epoch trains)',
+      mistakes: [{ name: 'the final accuracy recorded for every epoch', value: history.valAccuracy[1]! }],
+    });
     expectAtLeast(maxDifference(weightsOf(b), weightsOf(c)), 0, 'largest weight difference between batch seeds 2 and 1', {
       rule: 'the batch order is drawn from options.seed, so another seed trains other weights', strict: true,
     });
     for (const m of [a, b, c]) m.dispose();
+  });
+
+  it("shows #kit/progress's display: the live line with the running loss, one summary per epoch titled options.progress with the validation accuracy; nothing with progress: false", () => {
+    const model = standIn(12);
+    const tiny = rows(train, 20);
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const setting = process.env['KIT_PROGRESS'];
+    // As at a terminal: the live line is drawn after the first batch (then at most ten times a second).
+    process.env['KIT_PROGRESS'] = 'tty';
+    let shown: string;
+    let quiet: string;
+    try {
+      trainCnn(model, tiny, { seed: 1, epochs: 2, batchSize: 10, validation: tiny, progress: 'cnn progress probe' });
+      shown = written.splice(0).join('');
+      trainCnn(model, tiny, { seed: 1, epochs: 1, batchSize: 10, progress: false });
+      quiet = written.join('');
+    } finally {
+      spy.mockRestore();
+      if (setting === undefined) delete process.env['KIT_PROGRESS'];
+      else process.env['KIT_PROGRESS'] = setting;
+    }
+    const rule = 'Rule: bar = progress({ title: options.progress, epochs, batchesPerEpoch }) from #kit/progress; bar.batch({ loss }) after every step, bar.epoch({ loss, valAcc }) after every epoch, bar.done() at the end; nothing when progress is false';
+    const lines = shown.split(/[\r\n]/);
+    const summaries = lines.filter((l) => /cnn progress probe {2}epoch \d\/2:/.test(l));
+    expect(summaries, `${rule}. The epoch summaries`).toHaveLength(2);
+    expect(summaries[1], `${rule}. The summary shows the validation accuracy (valAcc) when there is validation`).toContain('val_acc');
+    expect(lines.some((l) => l.startsWith('cnn progress probe  epoch 1/2') && l.includes('[') && /loss \d/.test(l)), `${rule}. The live line shows the running batch loss`).toBe(true);
+    expect(quiet, `${rule}. With progress: false`).not.toContain('epoch');
+    model.dispose();
   });
 
   it('rejects bad options and images of the wrong size with an ArgumentError, and leaves no tensors behind', () => {
@@ -268,5 +347,38 @@ describe('predictClasses', () => {
     const want = tf.tidy(() => (model.predict(tf.tensor2d(ex.x, [ex.count, 784]), { batchSize: 2500 }) as tf.Tensor).argMax(-1).dataSync());
     expect(Array.from(predicted)).toEqual(Array.from(want));
     model.dispose();
+  });
+
+  it('gives a tie to the lower class, and predicts with dropout off (inference mode)', () => {
+    // A dense layer with zero kernel: every row's logits are the bias, tied at classes 2, 4 and 5.
+    const tie = tf.sequential({ layers: [tf.layers.dense({ units: 6, inputShape: [4], kernelInitializer: 'zeros' })] });
+    tie.layers[0]!.setWeights([tf.zeros([4, 6]), tf.tensor1d([0, 1, 3, 0, 3, 3])]);
+    const ex: Examples = { x: Float32Array.from({ length: 5 * 4 }, (_, i) => (i % 7) / 7), count: 5, features: 4 };
+    expectAllClose(predictClasses(tie, ex), [2, 2, 2, 2, 2], 0, 'predicted classes, logits [0, 1, 3, 0, 3, 3] on every row', {
+      rule: 'the arg-max takes the first (lowest) of tied classes, like argMax', mistakes: [{ name: '≥ in the comparison: the last of tied classes', value: [5, 5, 5, 5, 5] }],
+    });
+    tie.dispose();
+    // Half the features dropped in training mode would change many of the 400 predictions.
+    const rng = new Rng(11);
+    const he = (): ReturnType<typeof tf.initializers.heNormal> => tf.initializers.heNormal({ seed: rng.seed() });
+    const withDropout = tf.sequential({
+      layers: [
+        tf.layers.reshape({ targetShape: [28, 28, 1], inputShape: [784] }),
+        tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: he() }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.flatten(),
+        tf.layers.dropout({ rate: 0.5, seed: 3 }),
+        tf.layers.dense({ units: 10, kernelInitializer: he() }),
+      ],
+    });
+    const digits = rows(train, 400);
+    const want = tf.tidy(() => (withDropout.predict(tf.tensor2d(digits.x, [digits.count, 784])) as tf.Tensor).argMax(-1).dataSync());
+    const got = predictClasses(withDropout, digits);
+    let differ = 0;
+    for (let i = 0; i < digits.count; i++) if (got[i] !== want[i]) differ++;
+    expectAtMost(differ, 0, 'predictions that differ from model.predict (dropout off) on 400 digits', {
+      rule: 'predictClasses runs the model in inference mode (model.predict, training false): dropout passes every unit',
+    });
+    withDropout.dispose();
   });
 });

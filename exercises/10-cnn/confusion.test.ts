@@ -40,6 +40,9 @@ describe('confusion: confusionMatrix', () => {
     expect(() => confusionMatrix([0, 1], [0, -1], 2)).toThrow(ArgumentError);
     expect(() => confusionMatrix([0, 1.5], [0, 1], 2)).toThrow(ArgumentError);
     expect(() => confusionMatrix([0], [0], 0)).toThrow(ArgumentError);
+    // The message says which (a label or a prediction), the value and where (its index).
+    expect(() => confusionMatrix([0, 1, 0, 7, 1], [0, 1, 0, 1, 1], 2), 'a label 7 at index 3: the message names the label, 7 and index 3').toThrow(/label[^]*(\b7\b[^]*\b3\b|\b3\b[^]*\b7\b)/i);
+    expect(() => confusionMatrix([0, 1, 0, 1, 1], [0, 1, 9, 1, 1], 2), 'a prediction 9 at index 2: the message names the prediction, 9 and index 2').toThrow(/prediction[^]*(\b9\b[^]*\b2\b|\b2\b[^]*\b9\b)/i);
   });
 });
 
@@ -94,6 +97,7 @@ describe('figure: misclassifiedPanel', () => {
     expect(panel.columns).toBe(3);
     expect(panel.range).toEqual([0, 1]);
     expect(typeof panel.title).toBe('string');
+    expect(panel.title.trim().length, 'the grid has a title').toBeGreaterThan(0);
   });
 
   it('stops at max, and shows nothing when everything is right', () => {
@@ -101,7 +105,10 @@ describe('figure: misclassifiedPanel', () => {
     const panel = misclassifiedPanel(ex, [0, 0, 0, 0, 0, 0], 2, 1);
     expect(panel.indices).toEqual([0, 1]);
     expect(panel.columns).toBe(1);
-    expect(misclassifiedPanel(ex, ex.labels!, 24, 8).images).toEqual([]);
+    const none = misclassifiedPanel(ex, ex.labels!, 24, 8);
+    expect(none.images).toEqual([]);
+    expect(none.indices).toEqual([]);
+    expect(none.columns, 'columns = min(columns, shown), at least 1').toBe(1);
     expect(() => misclassifiedPanel(ex, [0, 0], 2, 1)).toThrow(ArgumentError);
   });
 });

@@ -111,6 +111,8 @@ describe('shapes: convOutputSize and poolOutputSize', () => {
     expectSize(convOutputSize(5, 7, 1, 1), 1, 'convOutputSize(5, 7, 1, 1)', 5, 7, 1, 1, 1);
     expectSize(poolOutputSize(4, 2), 2, 'poolOutputSize(4, 2)', 4, 2, 2, 0, 1, true);
     expect(() => convOutputSize(5, 7, 1, 0)).toThrow(ArgumentError);
+    // It says so: the window (7 positions) and the padded input (5 positions) are in the message.
+    expect(() => convOutputSize(5, 7, 1, 0), 'the message names the window, 7, and the padded input, 5').toThrow(/(\b7\b[^]*\b5\b|\b5\b[^]*\b7\b)/);
     expect(() => convOutputSize(5, 7, 1, 'valid')).toThrow(ArgumentError);
     expect(() => convOutputSize(5, 3, 1, 0, 3)).toThrow(ArgumentError);
     expect(() => poolOutputSize(4, 5)).toThrow(ArgumentError);
@@ -143,6 +145,11 @@ describe('shapes: torchLikeLayer', () => {
   it('uses PyTorch\'s defaults (stride 1 for a convolution, the window for a pool) and computes a padded max-pool on non-negative inputs', () => {
     const conv = torchLikeLayer({ kind: 'conv', kernel: 3, filters: 4 }, [10, 12, 2]);
     expect(conv.outputs[0]!.shape).toEqual([null, 8, 10, 4]);
+    // nn.Conv2d(2, 4, 3) has a bias per filter and no activation: 3·3·2·4 + 4 = 76 parameters, a linear output.
+    expectClose(conv.countParams(), 76, 0, 'parameters of nn.Conv2d(2, 4, 3) in tfjs', {
+      rule: "k·k·c_in·filters + filters (PyTorch's convolution has a bias per filter)", mistakes: [{ name: 'no bias (useBias: false)', value: 72 }],
+    });
+    expect(conv.layers.at(-1)!.getConfig().activation, 'nn.Conv2d has no activation of its own').toBe('linear');
     const pool = torchLikeLayer({ kind: 'maxPool', kernel: 2, padding: 1 }, [3, 3, 1]);
     expect(pool.outputs[0]!.shape).toEqual([null, 2, 2, 1]);
     // Padding 1 on each side of [[1,2,3],[4,5,6],[7,8,9]], 2×2 windows with stride 2: [[1,3],[7,9]].

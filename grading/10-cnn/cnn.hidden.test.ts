@@ -7,7 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { ready, tf } from '#kit/tf';
-import { buildCnn } from '../../exercises/10-cnn/cnn.ts';
+import { loadMnist } from '#kit/data';
+import { batches, selectExamples, toExamples, trainStep, type Examples } from '#kit/train';
+import { buildCnn, trainCnn } from '../../exercises/10-cnn/cnn.ts';
 import { confusionMatrix, mostConfusedPairs } from '../../exercises/10-cnn/confusion.ts';
 import { convOutputSize, poolOutputSize, torchLikeLayer } from '../../exercises/10-cnn/shapes.ts';
 
@@ -171,5 +173,53 @@ describe('confusion: mostConfusedPairs', () => {
       { a: 0, b: 4, count: 3, aAsB: 1, bAsA: 2 },
       { a: 1, b: 3, count: 3, aAsB: 3, bAsA: 0 },
     ]);
+  });
+});
+
+describe('trainCnn', () => {
+  it('takes the number of classes from the model: a 3-class CNN on the digits 0–2 steps like the kit loop with oneHot: 3', () => {
+    const all = toExamples(loadMnist('train'), { scale: 'unit' });
+    const keep: number[] = [];
+    for (let i = 0; i < all.count && keep.length < 90; i++) if (all.labels![i]! < 3) keep.push(i);
+    const data: Examples = selectExamples(all, Int32Array.from(keep));
+    const val: Examples = selectExamples(all, Int32Array.from(keep.slice(0, 30)));
+    const make = (): tf.Sequential => {
+      const rng = new Rng(41);
+      return tf.sequential({
+        layers: [
+          tf.layers.reshape({ targetShape: [28, 28, 1], inputShape: [784] }),
+          tf.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: rng.seed() }) }),
+          tf.layers.maxPooling2d({ poolSize: 4 }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.heNormal({ seed: rng.seed() }) }),
+        ],
+      });
+    };
+    const theirs = make();
+    const history = trainCnn(theirs, data, { seed: 6, epochs: 2, batchSize: 16, learningRate: 1e-2, validation: val, progress: false });
+    const ours = make();
+    const optimizer = tf.train.adam(1e-2);
+    const source = batches(data, { batchSize: 16, seed: 6, oneHot: 3 });
+    const losses: number[] = [];
+    for (let e = 0; e < 2; e++) {
+      let sum = 0;
+      for (const batch of source) sum += trainStep(ours, optimizer, batch).loss * batch.size;
+      losses.push(sum / data.count);
+    }
+    optimizer.dispose();
+    let diff = 0;
+    theirs.trainableWeights.forEach((w, i) => {
+      const a = w.read().dataSync();
+      const b = ours.trainableWeights[i]!.read().dataSync();
+      for (let j = 0; j < a.length; j++) diff = Math.max(diff, Math.abs(a[j]! - b[j]!));
+    });
+    expect(diff, 'largest weight difference from the kit loop with oneHot: 3').toBeLessThanOrEqual(1e-4);
+    expect(history.loss).toHaveLength(2);
+    history.loss.forEach((l, e) => {
+      expect(Math.abs(l - losses[e]!), `epoch ${String(e)} loss`).toBeLessThanOrEqual(1e-4);
+    });
+    expect(history.valAccuracy).toHaveLength(2);
+    theirs.dispose();
+    ours.dispose();
   });
 });
