@@ -144,10 +144,15 @@ export function checkMutantFile(id: string): string[] {
       problems.push(`${name}: its "find" text occurs ${at < 0 ? 'nowhere' : 'more than once'} in solutions/${id}/${m.file}; update the list (the solution changed, or the text needs more context to be unique).`);
       continue;
     }
-    const first = text.slice(0, at).split('\n').length;
-    const last = first + m.find.split('\n').length - 1;
+    // The part that changes (a `find` may reach past a marker to be unique) must lie in one region.
+    let head = 0;
+    while (head < m.find.length && head < m.replace.length && m.find[head] === m.replace[head]) head++;
+    let tail = 0;
+    while (tail < m.find.length - head && tail < m.replace.length - head && m.find[m.find.length - 1 - tail] === m.replace[m.replace.length - 1 - tail]) tail++;
+    const first = text.slice(0, at + head).split('\n').length;
+    const last = text.slice(0, at + Math.max(head, m.find.length - tail)).split('\n').length;
     if (!(regionsOf(m.file) ?? []).some((r) => r.startLine <= first && last <= r.endLine)) {
-      problems.push(`${name}: its "find" text (lines ${String(first)}–${String(last)} of solutions/${id}/${m.file}) is not inside one BEGIN/END SOLUTION region, where students write.`);
+      problems.push(`${name}: what it changes (lines ${String(first)}–${String(last)} of solutions/${id}/${m.file}) is not inside one BEGIN/END SOLUTION region, where students write.`);
     }
   }
   for (const e of list.equivalent ?? []) {
