@@ -250,6 +250,39 @@ describe('part 2: mini-batch gradient noise', () => {
       expect(() => minibatchGradient(table, 2.5, rng)).toThrow(ArgumentError);
     });
 
+    it('takes its random numbers from the rng it is given: the same seed gives the same batches, another seed other ones', () => {
+      const draw = (seed: number): number[][] => {
+        const rng = new Rng(seed);
+        return [10, 10, 3].map((m) => Array.from(minibatchGradient(table, m, rng)));
+      };
+      const first = draw(16);
+      expect(draw(16), 'the batches drawn again with a new Rng(16): every random draw comes from the rng passed in (no Math.random, no generator of your own)').toEqual(first);
+      expect(draw(17), 'the batches drawn with Rng(17) instead of Rng(16): the seed must change the batches').not.toEqual(first);
+    });
+
+    it(`draws every batch afresh: a row is in both of two consecutive batches with probability (m/n)², as for independent draws, not 0 as in the disjoint batches of an epoch (3000 pairs, m = 5 of n = 15; binomial intervals, α = ${A} in all)`, () => {
+      const n = 15;
+      const m = 5;
+      const K = 3000;
+      const eye: GradientTable = { values: new Float64Array(n * n), n, p: n };
+      for (let i = 0; i < n; i++) eye.values[i * n + i] = 1;
+      const both = new Float64Array(n);
+      const rng = new Rng(13);
+      for (let k = 0; k < K; k++) {
+        const a = minibatchGradient(eye, m, rng);
+        const b = minibatchGradient(eye, m, rng);
+        for (let i = 0; i < n; i++) if (a[i]! > 0 && b[i]! > 0) both[i]!++;
+      }
+      // Independent batches: P(row i in both) = (m/n)² = 1/9. An epoch sampler (one shuffle, then
+      // consecutive disjoint slices until the rows run out) puts a row in both only across an epoch's end.
+      const iv = binomialInterval(K, (m / n) ** 2, ALPHA / n);
+      for (let i = 0; i < n; i++) {
+        expectWithin(both[i]!, iv, `pairs of consecutive batches that both contain row ${i} (expected K·(m/n)² = ${K / 9}; ` +
+          'rule: every call draws its m rows afresh from rng, independently of the previous calls — no rows kept back or ' +
+          'excluded because an earlier call used them, the same batch not repeated)', ALPHA / n);
+      }
+    });
+
     it('m = 1 steps raise the full cost more often than m = 20 steps (the seed\'s argument, measured; exact binomial at α = 5e-7 and Hoeffding ≤ 5e-7)', () => {
       const eta = 0.1;
       const c0 = logisticCost(data, params.w, params.b);
@@ -313,6 +346,25 @@ describe('part 2: mini-batch gradient noise', () => {
       });
       expect(() => gradientVarianceByBatchSize(table, [0], 10, new Rng(1))).toThrow(ArgumentError);
       expect(() => gradientVarianceByBatchSize(table, [201], 10, new Rng(1))).toThrow(ArgumentError);
+    });
+
+    it('is, for each size on its own, the mean over the trials of ‖ĝ − ∇C‖²: exactly 5 at m = 1 and 0 at m = 2 for the two rows ±(2, 1)', () => {
+      // ∇C = 0 and every batch of one row has ‖ĝ − ∇C‖² = 2² + 1² = 5: the answer is exact, whatever is drawn.
+      const pm: GradientTable = { values: Float64Array.from([2, 1, -2, -1]), n: 2, p: 2 };
+      const got = gradientVarianceByBatchSize(pm, [1, 2, 1], 3, new Rng(14));
+      expectClose(got, [5, 0, 5], 1e-12, 'gradientVarianceByBatchSize(±(2, 1), sizes [1, 2, 1], 3 trials)', {
+        rule: 'for each m, (1/trials)·Σₜ ‖ĝₜ − ∇C‖²: the squared norm summed over the coordinates, divided by trials, a fresh total for every size',
+        mistakes: [
+          { name: 'dividing by trials − 1 (∇C is known: nothing to correct)', value: [7.5, 0, 7.5] },
+          { name: 'the mean over the coordinates instead of the sum', value: [2.5, 0, 2.5] },
+          { name: '‖ĝ − ∇C‖ not squared', value: [Math.sqrt(5), 0, Math.sqrt(5)] },
+          { name: 'the total carried over from one size to the next', value: [5, 5, 10] },
+        ],
+      });
+      expectClose(gradientVarianceByBatchSize(pm, [1], 1, new Rng(15)), [5], 1e-12, 'one trial at m = 1', {
+        rule: 'with trials = 1 the mean is that one ‖ĝ − ∇C‖²',
+        mistakes: [{ name: 'dividing by trials − 1', value: [Infinity] }],
+      });
     });
   });
 });

@@ -158,6 +158,22 @@ describe('part 2: mini-batch gradient noise', () => {
         expect(contains(iv, sigma2 / m), 'the with-replacement variance σ²/m must lie outside the interval').toBe(false);
       }
     });
+
+    it(`consecutive batches of m = 2 and m = 4 from n = 12 are independent draws: a row is in both with probability (2/12)·(4/12) (3000 pairs; binomial intervals, α = ${A} in all)`, () => {
+      const n = 12;
+      const K = 3000;
+      const eye: GradientTable = { values: new Float64Array(n * n), n, p: n };
+      for (let i = 0; i < n; i++) eye.values[i * n + i] = 1;
+      const both = new Float64Array(n);
+      const rng = new Rng(113);
+      for (let k = 0; k < K; k++) {
+        const a = minibatchGradient(eye, 2, rng);
+        const b = minibatchGradient(eye, 4, rng);
+        for (let i = 0; i < n; i++) if (a[i]! > 0 && b[i]! > 0) both[i]!++;
+      }
+      const iv = binomialInterval(K, (2 / n) * (4 / n), ALPHA / n);
+      for (let i = 0; i < n; i++) expectWithin(both[i]!, iv, `pairs of consecutive batches that both contain row ${i} (every call draws afresh)`, ALPHA / n);
+    });
   });
 
   describe('gradientVarianceByBatchSize', () => {
@@ -185,6 +201,24 @@ describe('part 2: mini-batch gradient noise', () => {
         expectWithin(got[k]!, { lo: right - half, hi: right + half }, `mean ‖ĝ − ∇C‖² at m = ${m} (expected ${right})`, ALPHA_CLT / 4);
       });
       expect(() => gradientVarianceByBatchSize(table, [30], 0, new Rng(1))).toThrow(ArgumentError);
+    });
+
+    it('draws its batches from the rng it is given: the same seed gives the same estimates, other seeds other ones at every size', () => {
+      const run = (seed: number): number[] => Array.from(gradientVarianceByBatchSize(table, [5, 20, 60], 4, new Rng(seed)));
+      const first = run(116);
+      expect(run(116), 'the same seed again').toEqual(first);
+      const other = run(117);
+      first.forEach((v, k) => { expect(other[k], `size ${[5, 20, 60][k]!}: another seed gives another estimate`).not.toBe(v); });
+    });
+
+    it('the mean over the trials of ‖ĝ − ∇C‖², exactly, on two rows (1, 1, 1) ± (1, 2, 2)', () => {
+      // Rows (2, 3, 3) and (0, −1, −1): ∇C = (1, 1, 1), each row is 1² + 2² + 2² = 9 away from it, and m = 2
+      // is the whole set (0 away): the answer is exact whatever is drawn.
+      const t: GradientTable = { values: Float64Array.from([2, 3, 3, 0, -1, -1]), n: 2, p: 3 };
+      const got = gradientVarianceByBatchSize(t, [1, 1, 2, 1], 4, new Rng(114));
+      expect(Object.getPrototypeOf(got)).toBe(Float64Array.prototype);
+      expectClose(got, [9, 9, 0, 9], 1e-12, 'gradientVarianceByBatchSize on ±(1, 2, 2) around (1, 1, 1), sizes [1, 1, 2, 1], 4 trials');
+      expectClose(gradientVarianceByBatchSize(t, [2, 1], 1, new Rng(115)), [0, 9], 1e-12, 'one trial each at m = 2 and m = 1');
     });
   });
 });
