@@ -4,7 +4,7 @@
  * fashion-mnist.test.ts / cifar.test.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeCifarBatch, loadFashionMnist, parseCifarBatch, trainValSplit, type ImageDataset } from '#kit/data';
+import { encodeCifarBatch, loadFashionMnist, parseCifarBatch, subset, trainValSplit, type ImageDataset } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { ready, tf } from '#kit/tf';
@@ -256,6 +256,30 @@ describe('labels and data', () => {
         rule: `${NORMALIZED}, with the statistics given (the training part's), not the data's own`,
         mistakes: [{ name: 'normalising with (x − 0.25)/0.25', value: (other.images[i]! / 255 - 0.25) / 0.25 }],
       });
+    }
+  });
+
+  it('prepareSvmData normalises the validation and test parts with the training part\'s statistics, not their own', () => {
+    const train = colourFixture(60, 3, 3, 4);
+    const test = colourFixture(21, 3, 3, 5);
+    const data = prepareSvmData(train, test, { seed: 2, classes: [6, 7] });
+    // The same parts, picked and split here (rows of classes 6 and 7 in order, then trainValSplit with the seed).
+    const pick = (d: ImageDataset): ImageDataset => subset(d, Array.from({ length: d.count }, (_, i) => i).filter((i) => d.labels[i] === 6 || d.labels[i] === 7));
+    const split = trainValSplit(pick(train), { valFraction: 0.3, seed: 2 });
+    const parts: [string, ImageDataset, Float32Array][] = [['validation', split.val, data.val.x], ['test', pick(test), data.test.x]];
+    const st = stats(Array.from(split.train.images, (b) => b / 255), 3);
+    for (const [name, part, x] of parts) {
+      expect(x.length, `values in the ${name} part`).toBe(part.images.length);
+      const own = stats(Array.from(part.images, (b) => b / 255), 3);
+      for (const i of [0, 1, 2, 13, x.length - 1]) {
+        const c = i % 3;
+        const v = part.images[i]! / 255;
+        const want = 0.25 + (0.25 * (v - st.mean[c]!)) / st.std[c]!;
+        expectClose(x[i]!, want, closeTo(want, 5), `${name} x[${String(i)}]`, {
+          rule: `${NORMALIZED}, with the TRAINING part's mean and std: validation and test data are scaled exactly as the training data`,
+          mistakes: [{ name: `the ${name} part normalised with its own statistics`, value: 0.25 + (0.25 * (v - own.mean[c]!)) / own.std[c]! }],
+        });
+      }
     }
   });
 

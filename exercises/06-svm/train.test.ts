@@ -3,13 +3,13 @@
  * step is deterministic, so the weights after one (or two, with momentum) steps are computed here from
  * the weights before, in float64, and compared with what trainSvm produced.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ArgumentError, atCallSite } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { parameterCounts } from '#kit/summary';
 import { expectAtMost, expectClose } from '#kit/testing';
 import { ready, tf } from '#kit/tf';
-import type { Examples } from '#kit/train';
+import { batches, type Examples } from '#kit/train';
 import { buildSvm, HOMEWORK_CONFIG, trainSvm, type SvmConfig } from './train.ts';
 
 beforeAll(async () => {
@@ -166,6 +166,104 @@ describe('training: buildSvm and trainSvm', () => {
       mistakes: [{ name: 'the training loss measured after the step', value: hingeAndAccuracy(train, step(p1, v2), config.C).loss }],
     });
     model.dispose();
+  });
+
+  it('two mini-batch epochs: one batches(data.train, { batchSize, seed }) source (a fresh order each epoch), one optimizer, trainLoss weighted by batch size, curves after each epoch', () => {
+    // 40 examples in batches of 16: 16, 16 and a last batch of 8; momentum, so the optimizer's state matters.
+    const train = synthetic(40, 4, 12);
+    const val = synthetic(15, 4, 13);
+    const model = linear(4, 9);
+    setBias(model, 0.25);
+    let p = paramsOf(model);
+    const config: SvmConfig = { C: 1.2, learningRate: 0.15, weightDecay: 0.2, momentum: 0.8, epochs: 2, batchSize: 16 };
+    const history = trainSvm(model, { train, val, classes: PAIR }, config, { seed: 4, progress: false });
+    // The orders trainSvm must follow: two for…of over ONE seeded source.
+    const source = batches(train, { batchSize: config.batchSize, seed: 4 });
+    const orders = [0, 1].map(() => Array.from(source, (b) => Array.from(b.indices)));
+    const rowsOf = (rows: number[]): Examples => ({
+      x: Float32Array.from(rows.flatMap((r) => Array.from(train.x.subarray(r * train.features, (r + 1) * train.features)))),
+      labels: Uint8Array.from(rows, (r) => train.labels![r]!),
+      count: rows.length,
+      features: train.features,
+    });
+    let v: Params = { w: p.w.map(() => 0), b: 0 };
+    orders.forEach((order, epoch) => {
+      let weighted = 0;
+      let unweighted = 0;
+      for (const rows of order) {
+        const batch = rowsOf(rows);
+        const l = hingeAndAccuracy(batch, p, config.C).loss;
+        weighted += l * rows.length;
+        unweighted += l / order.length;
+        const g = gradient(batch, p, config.C, config.weightDecay);
+        v = { w: v.w.map((vj, j) => config.momentum * vj + g.w[j]!), b: config.momentum * v.b + g.b };
+        p = { w: p.w.map((wj, j) => wj - config.learningRate * v.w[j]!), b: p.b - config.learningRate * v.b };
+      }
+      const e = String(epoch);
+      const want = weighted / train.count;
+      expectClose(history.trainLoss[epoch]!, want, closeTo(want, 4), `trainLoss[${e}]`, {
+        rule: 'trainLoss is the mean over the epoch\'s examples of the batch losses (each batch weighted by its size: 16, 16, 8), each measured before its step',
+        mistakes: [{ name: 'the plain mean of the batch losses (the batch of 8 weighs as much as a batch of 16)', value: unweighted }],
+      });
+      const trainAfter = hingeAndAccuracy(train, p, config.C);
+      const valAfter = hingeAndAccuracy(val, p, config.C);
+      const after = `after epoch ${String(epoch + 1)}: the parameters once its 3 steps are done`;
+      expectClose(history.valLoss[epoch]!, valAfter.loss, closeTo(valAfter.loss, 4), `valLoss[${e}]`, { rule: `the validation loss is C·mean hinge ${after}` });
+      expectClose(history.trainAcc[epoch]!, trainAfter.acc, closeTo(trainAfter.acc, 10), `trainAcc[${e}]`, { rule: `the training accuracy on the whole training part ${after}` });
+      expectClose(history.valAcc[epoch]!, valAfter.acc, closeTo(valAfter.acc, 10), `valAcc[${e}]`, { rule: `the validation accuracy ${after}` });
+    });
+    const worst = Math.max(Math.abs(paramsOf(model).b - p.b), ...paramsOf(model).w.map((x, j) => Math.abs(x - p.w[j]!)));
+    expectAtMost(worst, 1e-4, 'after two epochs of 3 mini-batch steps: largest difference from the expected parameters', {
+      rule: 'the batches of ONE batches(data.train, { batchSize, seed }) source, iterated once per epoch (each for…of draws a new order), ' +
+        'with ONE momentum optimizer kept across the epochs (its velocity carries over); re-making the batches or the optimizer every epoch repeats the order or resets the velocity',
+      strict: true,
+    });
+    model.dispose();
+  });
+
+  it('shows progress() titled options.progress (default \'06-svm\'): a live batch loss, one line per epoch with its trainLoss, accuracies and validation loss; nothing with progress: false', () => {
+    const train = synthetic(40, 3, 20);
+    const data = { train, val: synthetic(12, 3, 21), classes: PAIR };
+    const config = { ...HOMEWORK_CONFIG, epochs: 2, batchSize: 16 };
+    const written: string[] = [];
+    const saved = process.env['KIT_PROGRESS'];
+    // Force the terminal display (the tests otherwise run with it off) and catch what it writes to stderr.
+    process.env['KIT_PROGRESS'] = 'tty';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const run = (progress?: string | false): { h: ReturnType<typeof trainSvm>; out: string } => {
+      written.length = 0;
+      const model = linear(3, 1);
+      try {
+        const h = trainSvm(model, data, config, progress === undefined ? { seed: 1 } : { seed: 1, progress });
+        return { h, out: written.join('') };
+      } finally {
+        model.dispose();
+      }
+    };
+    let named: ReturnType<typeof run>;
+    let plain: ReturnType<typeof run>;
+    let off: ReturnType<typeof run>;
+    try {
+      named = run('svm check');
+      plain = run();
+      off = run(false);
+    } finally {
+      spy.mockRestore();
+      if (saved === undefined) delete process.env['KIT_PROGRESS'];
+      else process.env['KIT_PROGRESS'] = saved;
+    }
+    expect(off.out, 'what trainSvm wrote with progress: false').toBe('');
+    for (const [title, { h, out }] of [['svm check', named], ['06-svm', plain]] as const) {
+      expect(out, 'the live line after the first batch shows the title and the batch\'s loss (batch({ loss }))').toMatch(new RegExp(`${title}  epoch 1/2 .*loss `));
+      for (let e = 0; e < 2; e++) {
+        const line = `${title}  epoch ${String(e + 1)}/2: loss ${h.trainLoss[e]!.toPrecision(4)}, acc ${(100 * h.trainAcc[e]!).toFixed(1)} %, ` +
+          `val_loss ${h.valLoss[e]!.toPrecision(4)}, val_acc ${(100 * h.valAcc[e]!).toFixed(1)} %`;
+        expect(out, `the display after epoch ${String(e + 1)}: epoch({ loss: trainLoss, acc: trainAcc, valLoss, valAcc }) of that epoch`).toContain(line);
+      }
+    }
   });
 
   it('mini-batches: one entry per epoch in every curve, reproducible with the same seed, another order with another', () => {

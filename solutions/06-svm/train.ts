@@ -149,8 +149,10 @@ export interface SvmHistory {
  *   PyTorch's `weight_decay` does (trainStep reports the loss without it);
  * - optimiser `tf.train.sgd(lr)`, or `tf.train.momentum(lr, μ)` when μ > 0;
  * - after each epoch: trainLoss (the epoch's batch losses, hinge only, averaged), and `evaluate` on the
- *   train and validation parts for the accuracies and the validation loss. Report each epoch with
- *   `progress()` from #kit/progress unless `options.progress` is false.
+ *   train and validation parts for the accuracies and the validation loss;
+ * - unless `options.progress` is false, a `progress()` display from #kit/progress titled
+ *   `options.progress` (default '06-svm'): `batch({ loss })` after every step, and after every epoch
+ *   `epoch({ loss, acc, valLoss, valAcc })` with that epoch's trainLoss, trainAcc, valLoss and valAcc.
  */
 export function trainSvm(
   model: tf.LayersModel,
