@@ -68,6 +68,62 @@ function halvesAgree(ae: Autoencoder, seed: number): { gap: number; inUnit: bool
   });
 }
 
+/**
+ * The README's forward pass recomputed from the model's weights, on flat images `x`: each layer found by
+ * its kernel's shape (filters f₁ ≠ f₂, both > 1, so the shapes tell the layers apart). Max-pools of 2 × 2,
+ * upsampling that repeats each pixel in a 2 × 2 block, ReLU on every convolution but the last (sigmoid),
+ * none on the code. With `skip`, each decoder convolution sees the upsampled map concatenated with the
+ * encoder map of its size; `mapsFirst` says, per concatenation, whether the encoder map comes first (the
+ * order of the channels is the student's choice: the kernel just sees them permuted).
+ */
+function caeForward(ae: Autoencoder, x: tf.Tensor2D, f1: number, f2: number, skip: boolean, mapsFirst: [boolean, boolean] = [false, false]): tf.Tensor {
+  const weighted = ae.model.layers.filter((l) => l.getWeights().length > 0);
+  const find = (shape: number[]): tf.Tensor[] => {
+    const layer = weighted.find((l) => JSON.stringify(l.getWeights()[0]!.shape) === JSON.stringify(shape));
+    expect(layer, `a layer with a ${shape.join(' × ')} kernel (the README's architecture)`).toBeDefined();
+    return layer!.getWeights();
+  };
+  const wide = skip ? 2 : 1;
+  const [k1, k2, k3, k4] = [find([3, 3, 1, f1]), find([3, 3, f1, f2]), find([3, 3, wide * f2, f1]), find([3, 3, wide * f1, 1])];
+  const code = ae.encoder.outputs[0]!.shape[1]!;
+  const [wc, wg] = [find([49 * f2, code]), find([code, 49 * f2])];
+  return tf.tidy(() => {
+    const conv = (h: tf.Tensor4D, [w, b]: tf.Tensor[]): tf.Tensor4D => tf.add(tf.conv2d(h, w as tf.Tensor4D, 1, 'same'), b!);
+    const pool = (h: tf.Tensor4D): tf.Tensor4D => tf.maxPool(h, 2, 2, 'valid');
+    const up = (h: tf.Tensor4D): tf.Tensor4D => {
+      const [n, r, c, ch] = h.shape;
+      return tf.reshape(tf.tile(tf.reshape(h, [n, r, 1, c, 1, ch]), [1, 1, 2, 1, 2, 1]), [n, 2 * r, 2 * c, ch]);
+    };
+    const join = (u: tf.Tensor4D, e: tf.Tensor4D, eFirst: boolean): tf.Tensor4D => (!skip ? u : tf.concat(eFirst ? [e, u] : [u, e], 3));
+    const n = x.shape[0];
+    const e1 = tf.relu(conv(tf.reshape(x, [n, 28, 28, 1]), k1));
+    const e2 = tf.relu(conv(pool(e1), k2));
+    const z = tf.add<tf.Tensor2D>(tf.matMul(tf.reshape(pool(e2), [n, 49 * f2]), wc[0] as tf.Tensor2D), wc[1]!);
+    const g = tf.reshape<tf.Rank.R4>(tf.relu(tf.add(tf.matMul(z, wg[0] as tf.Tensor2D), wg[1]!)), [n, 7, 7, f2]);
+    const h = tf.relu(conv(join(up(g), e2, mapsFirst[0]), k3));
+    return tf.reshape(tf.sigmoid(conv(join(up(h), e1, mapsFirst[1]), k4)), [n, 784]);
+  });
+}
+
+/** Largest difference between model(x) and the README's forward pass on a few seeded random images (the best concatenation order with `skip`). */
+function forwardGap(ae: Autoencoder, f1: number, f2: number, skip: boolean, seed: number): number {
+  const x = tf.randomUniform<tf.Rank.R2>([3, 784], 0, 1, 'float32', seed);
+  const theirs = ae.model.predict(x) as tf.Tensor;
+  const orders: [boolean, boolean][] = skip ? [[false, false], [false, true], [true, false], [true, true]] : [[false, false]];
+  const gap = Math.min(...orders.map((o) => {
+    const mine = caeForward(ae, x, f1, f2, skip, o);
+    const d = maxAbs(theirs.dataSync(), mine.dataSync());
+    mine.dispose();
+    return d;
+  }));
+  tf.dispose([x, theirs]);
+  return gap;
+}
+
+const FORWARD_RULE = 'reshape 28×28×1 → conv 3×3 ReLU → 2×2 max-pool → conv 3×3 ReLU → 2×2 max-pool → dense code (linear); dense ReLU → reshape 7×7×f₂ → ' +
+  'upsample (each pixel a 2×2 block) → conv 3×3 ReLU (at 14×14) → upsample → conv 3×3 sigmoid (at 28×28). Usual mistakes with the same parameters and shapes: ' +
+  'the first decoder convolution after both upsamplings, average instead of max pooling, bilinear upsampling';
+
 describe('cae: buildCae', () => {
   it('is conv-pool-conv-pool-dense down, dense-up-conv-up-conv up, with a sigmoid output: 28,369 parameters with the defaults', () => {
     const ae = buildCae({ seed: 1 });
@@ -84,6 +140,12 @@ describe('cae: buildCae', () => {
     const ids = new Set(ae.model.weights.map((w) => w.id));
     for (const w of [...ae.encoder.weights, ...ae.decoder.weights]) expect(ids.has(w.id), `${w.name} belongs to the model`).toBe(true);
     expect(ae.encoder.weights.length + ae.decoder.weights.length).toBe(ae.model.weights.length);
+  });
+
+  it('computes the README\'s forward pass: max-pools, each decoder convolution right after its upsampling (each pixel a 2 × 2 block), ReLU inside, sigmoid out', () => {
+    const ae = buildCae({ seed: 7, filters: [4, 6], code: 5 });
+    expectAtMost(forwardGap(ae, 4, 6, false, 8), 1e-5, 'model(x): largest difference from the README\'s forward pass recomputed from the weights', { rule: FORWARD_RULE, strict: true });
+    ae.model.dispose();
   });
 
   it('is reproducible from its seed', () => {
@@ -124,6 +186,20 @@ describe('cae: buildCaeSkip', () => {
         });
       }
     });
+  });
+
+  it('computes the README\'s forward pass, each decoder convolution seeing [upsampled map ⧺ encoder map of its size] (either order of the channels)', () => {
+    const ae = buildCaeSkip({ seed: 9, filters: [4, 6], code: 5 });
+    expectAtMost(forwardGap(ae, 4, 6, true, 10), 1e-5, 'model(x): largest difference from the README\'s forward pass with skip connections, recomputed from the weights', {
+      rule: `${FORWARD_RULE}; with skips, [up ⧺ e₂] → conv and [up ⧺ e₁] → conv, e₂ and e₁ the ReLU maps of the encoder's convolutions before their pools`, strict: true,
+    });
+    ae.model.dispose();
+  });
+
+  it('is reproducible from its seed: every layer with weights comes from layersOf', () => {
+    const weights = (seed: number): number[] => buildCaeSkip({ seed, filters: [2, 3], code: 2 }).model.getWeights().flatMap((w) => Array.from(w.dataSync()));
+    expect(weights(5), 'two skip models built with seed 5 (a layer made outside layersOf draws unseeded weights)').toEqual(weights(5));
+    expect(weights(5)).not.toEqual(weights(6));
   });
 
   it('rejects a bottleneck of 0 units with an ArgumentError', () => {

@@ -6,12 +6,12 @@
  * while a model fed clean inputs, or scored against noisy targets, learns a = 1. The denoising threshold
  * trains your CAE; its bound and measurements are in the comment above DENOISE_RUN.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadMnist } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { expectMeanWithin, expectVarianceWithin, mean, variance } from '#kit/stats';
-import { expectAtMost, expectClose } from '#kit/testing';
+import { expectAllClose, expectAtMost, expectClose } from '#kit/testing';
 import { ready, tf } from '#kit/tf';
 import { selectExamples, toExamples, type Examples } from '#kit/train';
 import { buildCae } from './cae.ts';
@@ -103,6 +103,42 @@ const SHRINK_RUN = { epochs: 10, batchSize: 100, learningRate: 1e-2, sigma: 0.3,
  */
 const SHRINK_TOLERANCE = 0.02;
 
+/** Records every input batch the model is shown (in training too) and passes it on unchanged. */
+class InputRecorder extends tf.layers.Layer {
+  static readonly className = 'InputRecorder11';
+  readonly seen: Float32Array[] = [];
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    this.seen.push(Float32Array.from(x.dataSync()));
+    return tf.clone(x);
+  }
+}
+
+/** shrinkModel's y = a·x̃ + b (a = `a`, b = 0 at the start) behind an InputRecorder. */
+function recordingModel(a: 'ones' | 'zeros'): { model: tf.LayersModel; seen: Float32Array[] } {
+  const recorder = new InputRecorder({ inputShape: [784] });
+  const model = tf.sequential({
+    layers: [recorder, tf.layers.reshape({ targetShape: [784, 1] }), tf.layers.dense({ units: 1, kernelInitializer: a, biasInitializer: 'zeros' }), tf.layers.flatten()],
+  });
+  return { model, seen: recorder.seen };
+}
+
+/** 12 images told apart by their level: every pixel of image r is 0.08·r. */
+const STEP = 0.08;
+const levels = (): Examples => ({ x: Float32Array.from({ length: 12 * 784 }, (_, i) => STEP * Math.floor(i / 784)), count: 12, features: 784 });
+
+/** Pearson correlation of two equally long arrays. */
+function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const [ma, mb] = [mean(a), mean(b)];
+  let [sab, saa, sbb] = [0, 0, 0];
+  for (let i = 0; i < a.length; i++) {
+    sab += (a[i]! - ma) * (b[i]! - mb);
+    saa += (a[i]! - ma) ** 2;
+    sbb += (b[i]! - mb) ** 2;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
+
 describe('denoise: trainDenoising', () => {
   it('trains on noisy inputs against clean targets: a per-pixel linear model learns the shrinkage a = v/(v + σ²), not a = 1', () => {
     const data = first(train, SHRINK_RUN.digits);
@@ -114,6 +150,64 @@ describe('denoise: trainDenoising', () => {
     expect(history.loss).toHaveLength(SHRINK_RUN.epochs);
     expect(Math.abs(w! - best.a), `a = ${w!.toFixed(4)}, best ${best.a.toFixed(4)}; a ≈ 1 means the inputs were not noisy or the targets not clean`).toBeLessThanOrEqual(SHRINK_TOLERANCE);
     model.dispose();
+  });
+
+  it('shows the model a noisy batch with fresh noise for every mini-batch and every epoch (one Rng for the run), in a fresh batch order every epoch, with one Adam for the whole run', () => {
+    const { model, seen } = recordingModel('ones');
+    const adam = vi.spyOn(tf.train, 'adam');
+    try {
+      trainDenoising(model, levels(), { seed: 3, epochs: 2, batchSize: 5, sigma: 0.1, learningRate: 1e-3, progress: false });
+      expect(adam, 'tf.train.adam calls: ONE optimizer for the whole run (a new Adam every epoch forgets its moments and restarts its bias correction)').toHaveBeenCalledTimes(1);
+      expect(adam.mock.calls[0]![0], 'Adam\'s learning rate').toBe(1e-3);
+    } finally {
+      adam.mockRestore();
+      model.dispose();
+    }
+    expect(seen.map((b) => b.length / 784), 'rows of the batches the model was shown: 12 images in batches of 5, two epochs').toEqual([5, 5, 2, 5, 5, 2]);
+    // Each row's image is its level (the noise, σ = 0.1, moves a row's mean by about 0.004, the levels are 0.08 apart).
+    const epochs = [seen.slice(0, 3), seen.slice(3)].map((bs) => {
+      const rows: number[] = [];
+      const noise: number[] = [];
+      for (const b of bs) {
+        for (let r = 0; r < b.length / 784; r++) {
+          const px = b.subarray(r * 784, (r + 1) * 784);
+          const level = Math.max(0, Math.round(mean(px) / STEP)); // (never −0)
+          rows.push(level);
+          for (const v of px) noise.push((v - STEP * level) / 0.1);
+        }
+      }
+      return { rows, noise };
+    });
+    for (const e of epochs) expect(e.rows.toSorted((p, q) => p - q), 'the images of one epoch: each once').toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(epochs[1]!.rows, 'the order of epoch 2: a fresh order every epoch (one batches(…) iterated every epoch; re-making it each epoch repeats the first order)').not.toEqual(epochs[0]!.rows);
+    // 9,408 noise values per epoch: independent draws correlate within ±0.05 (4.9 standard deviations, α ≈ 1e-6; ±0.07 for two batches of 3,920, 4.4 standard deviations); a repeated draw correlates 1.
+    expectClose(variance(epochs[0]!.noise, 0), 1, 0.1, 'variance of (input − clean image)/σ the model was shown', {
+      rule: 'trainDenoising feeds the model x + σz, z standard normal: the noisy batch, not the clean one', mistakes: [{ name: 'the clean batch fed to the model', value: 0 }],
+    });
+    const perRow = (e: { rows: number[]; noise: number[] }): number[] => e.rows.map((_, k) => k).toSorted((p, q) => e.rows[p]! - e.rows[q]!).flatMap((k) => e.noise.slice(k * 784, (k + 1) * 784));
+    const fresh = { rule: 'fresh noise for every mini-batch: one Rng(seed) made once, drawn on for every batch, so no draw repeats', strict: true };
+    expectAtMost(Math.abs(correlation(epochs[0]!.noise, epochs[1]!.noise)), 0.05, '|correlation| of the noise of epoch 1 and epoch 2, position by position', {
+      ...fresh, mistakes: [{ name: 'the Rng re-created every epoch (every epoch draws the same noise)', value: 1 }],
+    });
+    expectAtMost(Math.abs(correlation(perRow(epochs[0]!), perRow(epochs[1]!))), 0.05, '|correlation| of each image\'s noise in epoch 1 and in epoch 2', {
+      ...fresh, mistakes: [{ name: 'the noise drawn once per image, before training', value: 1 }],
+    });
+    expectAtMost(Math.abs(correlation(epochs[0]!.noise.slice(0, 5 * 784), epochs[0]!.noise.slice(5 * 784, 10 * 784))), 0.07, '|correlation| of the noise of batches 1 and 2', {
+      ...fresh, mistakes: [{ name: 'a new Rng(seed) for every batch (every batch draws the same noise)', value: 1 }],
+    });
+  });
+
+  it('reports each epoch\'s MSE against the CLEAN images, the batch losses weighted by batch size', () => {
+    // A model whose output stays 0 (a = b = 0, learning rate 1e-9): its MSE against the clean images is
+    // the mean of their squared pixels, whatever the noise; 12 images in batches of 5, 5 and 2.
+    const { model } = recordingModel('zeros');
+    const history = trainDenoising(model, levels(), { seed: 4, epochs: 2, batchSize: 5, sigma: 0.3, learningRate: 1e-9, progress: false });
+    model.dispose();
+    const want = mean(Array.from({ length: 12 }, (_, r) => (STEP * r) ** 2));
+    expectAllClose(history.loss, [want, want], 1e-5, 'per-epoch loss of a model whose output stays 0', {
+      rule: 'epoch loss = Σ over the batches of (MSE against the clean batch × batch size) / number of images',
+      mistakes: [{ name: 'the loss against the noisy batch', value: [want + 0.09, want + 0.09] }],
+    });
   });
 
   it('is reproducible from its seed, another seed draws other noise, and it leaves no tensors behind', () => {

@@ -13,7 +13,7 @@ import { Rng } from '#kit/rng';
 import { ready, tf } from '#kit/tf';
 import { selectExamples, toExamples, type Examples } from '#kit/train';
 import { corrupt, type Denoised } from './denoise.ts';
-import { comparisonPanel, denoisingPanel, latentFigure, latentSeries, saveFigures } from './figures.ts';
+import { comparisonPanel, denoisingPanel, latentFigure, latentSeries, saveFigures, TAB10 } from './figures.ts';
 
 let test: Examples;
 
@@ -39,6 +39,7 @@ describe('figures: comparisonPanel', () => {
     expect(p.columns).toBe(3);
     expect(p.rowLabels).toEqual(['original', 'AE', 'CAE']);
     expect(p.range).toEqual([0, 1]);
+    expect(p.title, 'the panel\'s title').not.toBe('');
     expect(p.images).toHaveLength(9);
     indices.forEach((i, k) => {
       const [o, ae, cae] = [p.images[k]!, p.images[3 + k]!, p.images[6 + k]!];
@@ -62,6 +63,8 @@ describe('figures: denoisingPanel', () => {
     const result: Denoised = { noisy, denoised: noisy.map((v) => v / 2), noisyMse: 0, denoisedMse: 0 };
     const p = denoisingPanel(test, result, [5, 2]);
     expect(p.rowLabels).toEqual(['noisy', 'denoised', 'clean']);
+    expect(p.range, 'the drawing range: noisy pixels outside [0, 1] are clipped by the drawing').toEqual([0, 1]);
+    expect(p.title, 'the panel\'s title').not.toBe('');
     expect(p.columns).toBe(2);
     expect(p.images).toHaveLength(6);
     [5, 2].forEach((i, k) => {
@@ -97,6 +100,14 @@ describe('figures: latentSeries and latentFigure', () => {
       expect(t.text).toEqual(new Array(n).fill(t.name));
     }
     expect((f.data[1]!.x as number[])).toEqual([6]);
+  });
+
+  it('colours digit d\'s trace TAB10[d] (whichever digits occur), shows only the label on hover, and titles the axes \'code 1\' and \'code 2\'', () => {
+    const f = latentFigure(codes, labels);
+    expect(f.data.map((t) => (t.marker as { color?: unknown } | undefined)?.color), 'the traces\' colours: digit 0, 3 and 7 get TAB10[0], TAB10[3], TAB10[7], not the first three colours').toEqual([TAB10[0], TAB10[3], TAB10[7]]);
+    for (const t of f.data) expect(t.hoverinfo, `${String(t.name)}: hoverinfo (the hover shows the text, the label, only)`).toBe('text');
+    const axis = (a: unknown): unknown => (a as { title?: { text?: unknown } } | undefined)?.title?.text;
+    expect([axis(f.layout?.['xaxis']), axis(f.layout?.['yaxis'])], 'layout.xaxis.title.text and layout.yaxis.title.text').toEqual(['code 1', 'code 2']);
   });
 });
 

@@ -84,7 +84,13 @@ describe('latent: buildDenseAe', () => {
     const [a, b, c] = [weights(7), weights(7), weights(8)];
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
-    expect(a[1], 'the two 16 × 16 kernels are copies: one seed used twice').not.toEqual(a[2]);
+    // Kernels 784×16, 16×16, 16×2, 2×16, 16×16, 16×784: Glorot draws from one seed are equal for equal sizes
+    // (the two 16 × 16 kernels, and 784×16 with 16×784), so every layer needs a seed of its own.
+    a.forEach((k, i) => {
+      a.forEach((l, j) => {
+        if (i < j && k.length === l.length) expect(k, `kernels ${String(i + 1)} and ${String(j + 1)} (${String(k.length)} weights each) are copies: one seed used for both`).not.toEqual(l);
+      });
+    });
   });
 
   it('rejects a bottleneck of 0 units, a hidden layer of 0 and a fractional seed with an ArgumentError', () => {

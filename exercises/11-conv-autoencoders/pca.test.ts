@@ -138,11 +138,13 @@ describe('pca: principalAngles', () => {
     expectClose(angles[1]!, 1.2, closeTo(1.2, 6), 'the larger angle', { ...sorted, mistakes: [{ name: 'the angles largest first', value: 0.2 }] });
   });
 
-  it('rejects vectors of different lengths and a linearly dependent set with an ArgumentError', () => {
+  it('rejects vectors of different lengths and a linearly dependent set with an ArgumentError that names the set (a or b)', () => {
     const [e1, e2] = orthonormalSet(5, 2, 23);
     principalAngles([e1!], [e2!]);
     expect(() => principalAngles([e1!], [new Float64Array(4)])).toThrow(ArgumentError);
     expect(() => principalAngles([e1!, e1!.map((v) => 2 * v)], [e1!, e2!])).toThrow(ArgumentError);
+    expect(() => principalAngles([e1!, e1!.map((v) => 2 * v)], [e1!, e2!]), 'the error for a dependent a says "a"').toThrow(/\ba\b/);
+    expect(() => principalAngles([e1!, e2!], [e2!, e2!.map((v) => -v)]), 'the error for a dependent b says "b"').toThrow(/\bb\b/);
     expect(() => principalAngles([], [e1!])).toThrow(ArgumentError);
   });
 });

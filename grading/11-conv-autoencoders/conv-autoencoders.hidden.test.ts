@@ -18,7 +18,7 @@ import { comparisonPanel, latentFigure, latentSeries } from '../../exercises/11-
 import { buildDenseAe, embed, trainAutoencoder } from '../../exercises/11-conv-autoencoders/latent.ts';
 import { buildLinearAe, decoderDirections, pca, principalAngles } from '../../exercises/11-conv-autoencoders/pca.ts';
 import {
-  BYPASS_BOUNDS, bypassScores, CAE_RUN, caeParams, covariance, largestAngle, lastKernelRows, LINEAR_RUN, MAX_ANGLE_DEGREES, shrinkModel, SHRINK_RUN, topSubspace, trainLinearRun, transposedCae,
+  BYPASS_BOUNDS, bypassScores, CAE_RUN, caeParams, covariance, largestAngle, lastKernelRows, LINEAR_RUN, MAX_ANGLE_DEGREES, referenceDenoising, shrinkModel, SHRINK_RUN, topSubspace, trainLinearRun, transposedCae,
 } from './reference.ts';
 
 /** Another seed than the public test's 1 (measured: see the public pca.test.ts). */
@@ -221,6 +221,26 @@ describe('denoise: corrupt', () => {
 const CLIP_TOLERANCE = 0.02;
 
 describe('denoise: trainDenoising', () => {
+  it('follows the documented recipe step for step (3 epochs of 30 digits in batches of 8, seed 12): one batches(…) and one Rng for the run, one Adam, noisy in, clean targets, weighted epoch losses', () => {
+    const data = first(train, 30, 500);
+    const model = shrinkModel();
+    const history = trainDenoising(model, data, { seed: 12, epochs: 3, batchSize: 8, learningRate: 1e-2, sigma: 0.2, progress: false });
+    const weights = model.getWeights().map((w) => w.dataSync()[0]!);
+    const reference = shrinkModel();
+    const want = referenceDenoising(reference, data, { seed: 12, epochs: 3, batchSize: 8, learningRate: 1e-2, sigma: 0.2 }, corrupt);
+    const wantWeights = reference.getWeights().map((w) => w.dataSync()[0]!);
+    expect(Array.isArray(history.loss)).toBe(true);
+    expect(history.loss.length).toBe(3);
+    history.loss.forEach((l, i) => {
+      expect(Math.abs(l - want[i]!), `epoch ${String(i + 1)} loss ${String(l)}, the recipe's ${String(want[i])}`).toBeLessThan(1e-5);
+    });
+    weights.forEach((w, i) => {
+      expect(Math.abs(w - wantWeights[i]!), `${i === 0 ? 'a' : 'b'} = ${String(w)} after 3 epochs, the recipe's ${String(wantWeights[i])} (the noise, the batch order or Adam's state differs)`).toBeLessThan(1e-5);
+    });
+    model.dispose();
+    reference.dispose();
+  });
+
   it('with clip, learns the least-squares shrinkage of clipped noisy pixels (clipping is allowed and checked as documented)', () => {
     const data = first(train, SHRINK_RUN.digits, 3000);
     const rng = new Rng(71);

@@ -8,7 +8,7 @@
  */
 import { Rng } from '#kit/rng';
 import { tf } from '#kit/tf';
-import type { Examples } from '#kit/train';
+import { batches, trainStep, type Examples } from '#kit/train';
 import { trainAutoencoder, type Autoencoder } from '../../exercises/11-conv-autoencoders/latent.ts';
 
 const dot = (u: ArrayLike<number>, v: ArrayLike<number>): number => {
@@ -138,4 +138,35 @@ export function transposedCae(encoder: tf.LayersModel, seed: number, f1 = 8, f2 
   const decoder = tf.model({ inputs: z, outputs: layers.reduce((h, l) => l.apply(h) as tf.SymbolicTensor, z) });
   const x = tf.input({ shape: [784] });
   return { model: tf.model({ inputs: x, outputs: decoder.apply(encoder.apply(x)) as tf.SymbolicTensor }), encoder, decoder };
+}
+
+/**
+ * trainDenoising's documented recipe, written out: ONE `batches(train, { batchSize, seed })` iterated every
+ * epoch (a fresh order each time), ONE `new Rng(seed)` drawn on for every batch through `corrupt` (the
+ * student's, passed in: its own tests check it, and a sign convention of its noise must not fail this
+ * item too), ONE Adam for the run, the MSE against the clean batch; returns the per-epoch loss weighted
+ * by batch size.
+ */
+export function referenceDenoising(
+  model: tf.LayersModel,
+  train: Examples,
+  o: { seed: number; epochs: number; batchSize: number; learningRate: number; sigma: number; clip?: boolean },
+  corrupt: (pixels: Float32Array, sigma: number, rng: Rng, clip?: boolean) => Float32Array,
+): number[] {
+  const rng = new Rng(o.seed);
+  const data = batches(train, { batchSize: Math.min(o.batchSize, train.count), seed: o.seed });
+  const optimizer = tf.train.adam(o.learningRate);
+  const losses: number[] = [];
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    let sum = 0;
+    for (const batch of data) {
+      const clean = batch.x;
+      const noisy = tf.tensor2d(corrupt(clean.dataSync() as Float32Array, o.sigma, rng, o.clip === true), clean.shape);
+      sum += trainStep(model, optimizer, { ...batch, x: noisy }, { loss: (_, out) => tf.losses.meanSquaredError<tf.Tensor, tf.Scalar>(clean, out) }).loss * batch.size;
+      noisy.dispose();
+    }
+    losses.push(sum / train.count);
+  }
+  optimizer.dispose();
+  return losses;
 }
