@@ -56,6 +56,12 @@ export interface MutantFile {
    * that would cost minutes per mutant. A mutant that only they catch then counts as a survivor.
    */
   strykerSkipTests?: string;
+  /**
+   * Test files (repository-relative) StrykerJS runs without: an end-to-end file that reaches every region
+   * and costs minutes per mutant, whose setup (beforeAll) a skipped test name would still pay. A mutant
+   * that only they catch then counts as a survivor.
+   */
+  strykerSkipFiles?: string[];
 }
 
 export const mutantFilePath = (id: string): string => path.join(MUTANTS_DIR, `${id}.json`);
@@ -164,6 +170,9 @@ export function checkMutantFile(id: string): string[] {
     const regions = regionsOf(s.file);
     if (regions === undefined) problems.push(`${where}: a skipped region names solutions/${id}/${s.file}, which does not exist.`);
     else if (!regions.some((r) => r.body.includes(s.contains))) problems.push(`${where}: no solution region of solutions/${id}/${s.file} contains \`${s.contains}\`, so nothing is skipped; update "strykerSkip".`);
+  }
+  for (const f of list.strykerSkipFiles ?? []) {
+    if (!fs.existsSync(path.join(REPO_ROOT, f)) || !TEST_FILE.test(f)) problems.push(`${where}: "strykerSkipFiles" names ${f}, which is not a test file of the repository.`);
   }
   for (const key of ['slowTests', 'strykerSkipTests'] as const) {
     const pattern = list[key];

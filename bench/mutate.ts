@@ -130,7 +130,7 @@ async function runStryker(id: string, list: MutantFile): Promise<StrykerSummary>
     plugins: ['@stryker-mutator/vitest-runner'],
     // StrykerJS 9 (the last for Node 20) runs vitest in one worker thread, whatever the config's pool says.
     vitest: { configFile: 'vitest.config.ts', related: false },
-    testFiles: testFiles(id),
+    testFiles: testFiles(id).filter((f) => !(list.strykerSkipFiles ?? []).includes(f)),
     mutate: solutionRanges(id, list.strykerSkip),
     coverageAnalysis: 'perTest',
     concurrency: 1,
@@ -188,12 +188,13 @@ async function runStryker(id: string, list: MutantFile): Promise<StrykerSummary>
   return summary;
 }
 
-function report(id: string, hand: Outcome[] | undefined, stryker: StrykerSummary | undefined, seconds: number, skipped: readonly SkippedRegion[], skipTests?: string): string {
+function report(id: string, hand: Outcome[] | undefined, stryker: StrykerSummary | undefined, seconds: number, skipped: readonly SkippedRegion[], skipTests?: string, skipFiles: readonly string[] = []): string {
   const out: string[] = [`# Mutation testing: ${id}`, '', `${new Date().toISOString()}, ${seconds.toFixed(0)} s in all, public + hidden tests against solutions/.`, ''];
   if (stryker !== undefined) {
     out.push(`## StrykerJS (solution regions only, ${stryker.seconds.toFixed(0)} s)`, '',
       ...(skipped.length === 0 ? [] : [`Not mutated: ${skipped.map((r) => `the region of ${r.file} with \`${r.contains}\` (${r.reason})`).join('; ')}.`, '']),
       ...(skipTests === undefined ? [] : [`Run without the tests matching \`${skipTests}\` (minutes per mutant): a mutant only they catch counts as a survivor here.`, '']),
+      ...(skipFiles.length === 0 ? [] : [`Run without ${skipFiles.map((f) => `\`${f}\``).join(', ')} (minutes per mutant): a mutant only they catch counts as a survivor here.`, '']),
       `Mutation score ${stryker.score.toFixed(1)} % of non-equivalent mutants: ${String(stryker.killed)} killed, ${String(stryker.survived)} survived, ` +
         `${String(stryker.noCoverage)} not covered; ${String(stryker.equivalent)} equivalent, ${String(stryker.errors)} compile/runtime errors (not counted), ${String(stryker.total)} in all.`, '');
     if (stryker.survivors.length > 0) {
@@ -240,7 +241,7 @@ async function main(): Promise<number> {
     const hand = doHand ? runHand(id, list) : previous.hand;
     const stryker = doStryker ? await runStryker(id, list) : previous.stryker;
     const seconds = (performance.now() - t0) / 1000;
-    const text = report(id, hand, stryker, seconds, list.strykerSkip ?? [], list.strykerSkipTests);
+    const text = report(id, hand, stryker, seconds, list.strykerSkip ?? [], list.strykerSkipTests, list.strykerSkipFiles);
     fs.writeFileSync(path.join(RESULTS_DIR, `${id}.md`), `${text}\n`);
     fs.writeFileSync(jsonFile, `${JSON.stringify({ id, seconds, hand, stryker }, null, 2)}\n`);
     const bad = doHand ? (hand ?? []).filter((h) => !h.ok).length : 0;

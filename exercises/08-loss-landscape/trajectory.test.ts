@@ -13,7 +13,7 @@ import { loadFashionMnist, take } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { ready, tf } from '#kit/tf';
-import { expectAtLeast, expectAtMost } from '#kit/testing';
+import { expectAtLeast, expectAtMost, expectClose } from '#kit/testing';
 import { batches, meanCrossEntropy, toExamples, trainStep, type Examples } from '#kit/train';
 import { maxAbs, maxAbsDiff } from '#kit/vectors';
 import { recordTrajectory, snapshotBatches, type TrajectoryOptions } from './trajectory.ts';
@@ -37,22 +37,28 @@ function mlp(seed: number, hidden = 32): tf.Sequential {
   return model;
 }
 
-/** The same training, done here: kit batches, one plain-SGD trainStep per batch; parameters after the given steps. */
-function referenceRun(model: tf.LayersModel, data: Examples, o: TrajectoryOptions, atSteps: readonly number[]): Float32Array[] {
+/**
+ * The same training, done here: kit batches, one plain-SGD trainStep per batch; parameters after the given
+ * steps, and each epoch's mean batch loss (weighted by batch size, as 02's trainEpoch reports it).
+ */
+function referenceRun(model: tf.LayersModel, data: Examples, o: TrajectoryOptions, atSteps: readonly number[]): { snapshots: Float32Array[]; epochLosses: number[] } {
   const source = batches(data, { batchSize: o.batchSize, seed: o.seed, oneHot: 10 });
   const optimizer = tf.train.sgd(o.learningRate);
   const want = new Set(atSteps);
   const out = want.has(0) ? [paramsOf(model)] : [];
+  const epochLosses: number[] = [];
   let step = 0;
   for (let e = 0; e < o.epochs; e++) {
+    let sum = 0;
     for (const batch of source) {
-      trainStep(model, optimizer, batch, { readLoss: false });
+      sum += trainStep(model, optimizer, batch).loss * batch.size;
       step++;
       if (want.has(step)) out.push(paramsOf(model));
     }
+    epochLosses.push(sum / data.count);
   }
   optimizer.dispose();
-  return out;
+  return { snapshots: out, epochLosses };
 }
 
 let data: Examples;
@@ -95,12 +101,17 @@ describe('recordTrajectory', () => {
     expect(maxAbsDiff(traj.snapshots[10]!, paramsOf(model)), 'the model ends with the last snapshot’s parameters').toBe(0);
 
     const twin = mlp(5);
-    const expected = referenceRun(twin, data, options, steps);
+    const { snapshots: expected, epochLosses } = referenceRun(twin, data, options, steps);
     const scale = maxAbs(initial);
     expected.forEach((e, t) => {
       const err = maxAbsDiff(traj.snapshots[t]!, e);
       expectAtMost(err, 1e-5 * scale, `snapshot ${t} (after ${steps[t]} SGD steps): largest difference from an independent run of plain SGD`, {
         rule: 'snapshot t holds the parameters after the batches snapshotBatches names, trained with plain SGD (no momentum, no Adam) in the seeded batch order',
+      });
+    });
+    epochLosses.forEach((want, e) => {
+      expectClose(traj.epochLosses[e], want, 1e-5, `epochLosses[${e}]`, {
+        rule: 'epochLosses[e] is the loss trainEpoch returns for epoch e: the mean of its batch losses, each weighted by the batch\'s size',
       });
     });
     // Each snapshot is its own copy, and training moved the parameters between any two of them.

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { atCallSite } from '#kit/errors';
+import { ArgumentError, atCallSite } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { readPlotlyPage } from '#kit/plotly';
 import { ready, tf } from '#kit/tf';
@@ -103,6 +103,16 @@ describe('fitPca', () => {
     expect(pca.explainedVariance[0]).toBeCloseTo((4 * 22) / (2 * 21), 9);
     expectClose(pca.mean, tr.mean, 1e-9, 'mean');
     expect(pca.explainedVarianceRatio[0]! + pca.explainedVarianceRatio[1]!).toBeCloseTo(1, 9);
+  });
+
+  it('hidden: a missing direction is judged relative to λ₁ (below 1e-10 of it), whatever the scale of the steps', () => {
+    // A genuine plane of tiny steps: λ₂ is far above 1e-10·λ₁, though far below 1e-10 in absolute terms.
+    const tiny = trajectory(400, 12, [2e-5, 1e-5], 103);
+    expect(fitPca(tiny.snapshots, 2).components, 'components of a plane traversed in steps of 1e-5').toHaveLength(2);
+    // A line traversed in huge steps: rounding leaves a λ₂ that is large in absolute terms but < 1e-10·λ₁.
+    const line = trajectory(400, 12, [3e4], 104);
+    expect(fitPca(line.snapshots, 1).components).toHaveLength(1);
+    expect(() => fitPca(line.snapshots, 2), 'k = 2 on a line traversed in steps of 1e4').toThrow(ArgumentError);
   });
 
   it('hidden: rank 4, k = 2 — the two leading directions, orthonormal, signs fixed, invariant to negation', () => {
