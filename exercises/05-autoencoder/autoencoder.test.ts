@@ -3,7 +3,7 @@
  * Everything here is exact (integer counts, float32 arithmetic compared with tolerances far above
  * rounding error); training is in training.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadFashionMnist, type ImageDataset } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { parameterCounts, summary } from '#kit/summary';
@@ -184,6 +184,19 @@ describe('task 4: reconstructions and the figure', () => {
     });
     // The default chunk gives the same numbers.
     expect(reconstruct(ae().model, testRows(0, 3)).slice(0, 784)).toEqual(y.slice(0, 784));
+  });
+
+  it('reconstruct makes one forward pass per chunk of at most `chunk` rows (predict with batchSize = the chunk\'s rows, not tfjs\'s default of 32)', () => {
+    // A spy on the first layer (it calls through): the rows of every forward pass.
+    const spy = vi.spyOn(ae().model.layers[0]!, 'call');
+    let passes: number[];
+    try {
+      reconstruct(ae().model, testRows(0, 250), 100);
+      passes = spy.mock.calls.map(([inputs]) => [inputs].flat()[0]!.shape[0]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(passes, 'rows of each forward pass through the first layer for 250 rows in chunks of 100 (predict\'s default batch size gives passes of 32)').toEqual([100, 100, 50]);
   });
 
   it('reconstruct rejects images of the wrong size with an ArgumentError that says what the model takes', () => {

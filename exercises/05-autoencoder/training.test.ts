@@ -3,12 +3,12 @@
  * one full-data run checks the reconstruction error on the 10,000 test images against a threshold set
  * from measurements (README, "How the threshold was set").
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadFashionMnist, type ImageDataset } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { ready, tf } from '#kit/tf';
-import type { Examples } from '#kit/train';
-import { differing, expectAtLeast, expectAtMost } from '#kit/testing';
+import { batches, type Examples } from '#kit/train';
+import { differing, expectAtLeast, expectAtMost, expectClose } from '#kit/testing';
 import { buildAutoencoder, trainAutoencoder } from './autoencoder.ts';
 
 let train: ImageDataset;
@@ -98,6 +98,88 @@ describe('task 3: trainAutoencoder', () => {
     const a = run(1);
     expect(differing(run(1), a), 'weights that differ with the same seeds').toBe(0);
     expect(differing(run(2), a), 'weights that differ with another batch seed').toBeGreaterThan(0);
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('keeps ONE Adam optimizer with options.learningRate for the whole run: one step per mini-batch, ⌈count / batchSize⌉ steps an epoch', () => {
+    // A spy on Adam's update (it calls through): each call's `this` is the optimizer that made the step.
+    const adam = vi.spyOn(tf.AdamOptimizer.prototype, 'applyGradients');
+    const { model } = standIn(6);
+    trainAutoencoder(model, rows(train, 0, 100), { epochs: 3, batchSize: 32, learningRate: 0.02, seed: 3, progress: false });
+    model.dispose();
+    const steps = adam.mock.contexts as tf.AdamOptimizer[];
+    expect(steps.length, 'Adam steps in 3 epochs of 100 rows in batches of 32 (4 an epoch: 32, 32, 32, 4); 0 means another optimizer than Adam').toBe(12);
+    expect(new Set(steps).size, 'Adam optimizers that made the 12 steps: one for the whole run (a new one each epoch resets its moments and step count)').toBe(1);
+    expectClose(steps[0]!.getConfig()['learningRate'], 0.02, 1e-12, "the optimizer's learning rate", {
+      rule: 'Adam with options.learningRate', mistakes: [{ name: "Adam's default learning rate (options.learningRate ignored)", value: 1e-3 }],
+    });
+  });
+
+  it('reports loss[e] as the mean of the batch MSEs weighted by batch size: with a learning rate too small to move the model, every loss[e] is the training MSE', () => {
+    const { model } = standIn(7);
+    const small = rows(train, 0, 100);
+    const val = rows(test, 0, 50);
+    // Per-row MSE of the untrained model, to state what the usual mistakes would report.
+    const perRow = tf.tidy(() => {
+      const x = tf.tensor2d(small.x, [100, 784]);
+      return Array.from(tf.mean(tf.squaredDifference(model.predict(x) as tf.Tensor, x), 1).dataSync());
+    });
+    const trainMse = perRow.reduce((a, b) => a + b, 0) / 100;
+    const valBefore = mse(model, val);
+    const history = trainAutoencoder(model, small, { epochs: 2, batchSize: 32, learningRate: 1e-9, seed: 5, validation: val, progress: false });
+    // The first epoch's batches (the same seeded order trainAutoencoder draws): 32, 32, 32 and 4 rows.
+    const batchMeans: number[] = [];
+    for (const b of batches(small, { batchSize: 32, seed: 5 })) batchMeans.push(Array.from(b.indices, (r) => perRow[r]!).reduce((a, c) => a + c, 0) / b.size);
+    const unweighted = batchMeans.reduce((a, b) => a + b, 0) / batchMeans.length;
+    expectAtLeast(Math.abs(unweighted / trainMse - 1), 1e-3, "the test's own check: the plain mean of the batch MSEs is far from the weighted one", { rule: 'power', strict: true });
+    const rule = {
+      rule: 'loss[e] = Σ (batch MSE × batch size) / count over the epoch\'s batches, a mean over all training pixels; here the model does not move, so it is the training MSE in every epoch',
+      mistakes: [
+        { name: 'the plain mean of the batch MSEs (the 4-row batch weighs as much as a 32-row one)', value: unweighted },
+        { name: 'the last batch\'s MSE', value: batchMeans.at(-1)! },
+        { name: 'a sum over the 784 pixels instead of a mean', value: 784 * trainMse },
+        { name: 'a sum never reset between epochs', value: 2 * trainMse },
+      ],
+    };
+    expectClose(history.loss[0], trainMse, 1e-4, 'loss[0]', rule);
+    expectClose(history.loss[1], trainMse, 1e-4, 'loss[1]', rule);
+    expectClose(history.valLoss[1], valBefore, 1e-4, 'valLoss[1]', { rule: 'valLoss[e] is the MSE on the validation set after epoch e; here the model does not move', mistakes: [{ name: 'the MSE on the training set', value: trainMse }] });
+    model.dispose();
+  });
+
+  it('prints one line per epoch with its loss and val_loss under the options.progress title, and nothing with progress: false; at a terminal a live line with the running batch loss', () => {
+    const saved = process.env['KIT_PROGRESS'];
+    process.env['KIT_PROGRESS'] = 'lines';
+    const written: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const { model } = standIn(8);
+      const small = rows(train, 0, 40);
+      const val = rows(test, 0, 20);
+      trainAutoencoder(model, small, { epochs: 1, batchSize: 20, seed: 1, validation: val, progress: false });
+      expect(written.join(''), 'output with progress: false').toBe('');
+      const h = trainAutoencoder(model, small, { epochs: 2, batchSize: 20, seed: 1, validation: val, progress: 'probe-05' });
+      const lines = written.join('').split('\n').filter((l) => l.includes('probe-05'));
+      expect(lines, 'progress lines titled probe-05: one per epoch').toHaveLength(2);
+      lines.forEach((line, e) => {
+        expect(line, `epoch ${String(e + 1)}'s line`).toContain(`epoch ${String(e + 1)}/2: loss ${h.loss[e]!.toPrecision(4)}, val_loss ${h.valLoss[e]!.toPrecision(4)}`);
+      });
+      // At a terminal, the live line shows the running mean of the batch losses from the first batch on.
+      written.length = 0;
+      process.env['KIT_PROGRESS'] = 'tty';
+      trainAutoencoder(model, small, { epochs: 1, batchSize: 20, seed: 1, progress: 'live-05' });
+      expect(written.find((w) => w.includes('live-05  epoch 1/1')), 'the first live line (drawn after the first batch)').toMatch(/\] 1\/2 {2}loss \d/);
+      model.dispose();
+    } finally {
+      if (saved === undefined) delete process.env['KIT_PROGRESS'];
+      else process.env['KIT_PROGRESS'] = saved;
+    }
   });
 
   it('rejects bad options and images of the wrong size with an ArgumentError', () => {

@@ -143,6 +143,20 @@ describe('part 5: TiedAutoencoder', () => {
     small.model.dispose();
   });
 
+  it('the decoder\'s own weights are two trainable biases that start at zero: 105,520 trainable parameters for Fashion-MNIST, none frozen', () => {
+    const ae = new TiedAutoencoder({ seed: 7, inputSize: 784 });
+    const { c1, c2 } = decoderBiases(ae);
+    const counts = parameterCounts(ae.model);
+    expect(counts.trainable, 'trainable parameters (the decoder biases must train too)').toBe(105_520);
+    expect(counts.nonTrainable, 'frozen parameters').toBe(0);
+    for (const [name, c] of [['c₁', c1], ['c₂', c2]] as const) {
+      expect(c.trainable, `${name} is trainable`).toBe(true);
+      const values = c.read().dataSync();
+      expectAtMost(Math.max(...Array.from(values, Math.abs)), 0, `largest |${name}| of a new model`, { rule: 'TiedDense\'s bias is initialised to zeros, like a dense layer\'s' });
+    }
+    ae.model.dispose();
+  });
+
   it('decodes with the encoder\'s own kernels, transposed: Dec(z) = W₁ᵀ·relu(W₂ᵀz + c₁) + c₂, with separate decoder biases', () => {
     const ae = new TiedAutoencoder({ seed: 2, inputSize: 784 });
     const { k1, b1, k2, b2 } = encoderWeights(ae);

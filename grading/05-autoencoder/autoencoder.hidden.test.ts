@@ -8,7 +8,7 @@ import { loadFashionMnist, type ImageDataset } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { parameterCounts } from '#kit/summary';
 import { ready, tf } from '#kit/tf';
-import type { Examples } from '#kit/train';
+import { batches, trainStep, type Examples, type LossFn } from '#kit/train';
 import { differing } from '#kit/testing';
 import { buildAutoencoder, prepareData, reconstruct, trainAutoencoder } from '../../exercises/05-autoencoder/autoencoder.ts';
 import { reconstructionPanel } from '../../exercises/05-autoencoder/reconstructions.ts';
@@ -81,6 +81,39 @@ describe('task 3 (hidden): trainAutoencoder', () => {
     expect(a.val[1]!).toBeLessThan(a.val[0]!);
     expect(a.val[1]!).toBeLessThan(0.1);
     expect(differing(run().w, a.w), 'weights that differ with the same seeds').toBe(0);
+  });
+
+  it('follows the recipe step for step: ONE batches(train, { batchSize, seed }) source and ONE Adam(learningRate) across 3 epochs, one trainStep on the MSE per batch, loss[e] weighted by batch size', () => {
+    const data = rows(200, 300);
+    const val = rows(300, 340);
+    const options = { epochs: 3, batchSize: 30, learningRate: 0.01, seed: 13 };
+    const model = standIn(11);
+    const h = trainAutoencoder(model, data, { ...options, validation: val, progress: false });
+    // The documented recipe, written out here with the kit's own functions.
+    const ref = standIn(11);
+    const optimizer = tf.train.adam(options.learningRate);
+    const source = batches(data, { batchSize: options.batchSize, seed: options.seed });
+    const loss: LossFn = (batch, output) => tf.losses.meanSquaredError<tf.Tensor, tf.Scalar>(batch.x, output);
+    const refLoss: number[] = [];
+    for (let e = 0; e < options.epochs; e++) {
+      let sum = 0;
+      for (const batch of source) sum += trainStep(ref, optimizer, batch, { loss }).loss * batch.size;
+      refLoss.push(sum / data.count);
+    }
+    optimizer.dispose();
+    expect(h.loss).toHaveLength(3);
+    h.loss.forEach((l, e) => {
+      expect(Math.abs(l / refLoss[e]! - 1), `loss[${String(e)}] ${String(l)} against the recipe's ${String(refLoss[e])} (a batch order or an optimizer made anew each epoch, another seed, or an unweighted mean changes it)`).toBeLessThan(1e-5);
+    });
+    let worst = 0;
+    model.weights.forEach((w, i) => {
+      const a = w.read().dataSync();
+      const b = ref.weights[i]!.read().dataSync();
+      for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j]! - b[j]!));
+    });
+    expect(worst, 'largest difference of a weight from the recipe\'s after 3 epochs').toBeLessThan(1e-5);
+    model.dispose();
+    ref.dispose();
   });
 
   it('rejects images that are not 784 pixels, and a NaN learning rate', () => {

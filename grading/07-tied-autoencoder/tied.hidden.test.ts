@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFashionMnist } from '#kit/data';
 import { parameterCounts } from '#kit/summary';
 import { ready, tf } from '#kit/tf';
-import type { Examples } from '#kit/train';
+import { batches, trainStep, type Examples, type LossFn } from '#kit/train';
 import { tensorMaxAbsDiff as maxAbsDiff, variableOf as variable } from '#kit/testing/models';
 import { buildAutoencoder, TiedAutoencoder, type Autoencoder } from '../../exercises/07-tied-autoencoder/models.ts';
 import { fit, reconstructionSplit } from '../../exercises/07-tied-autoencoder/train.ts';
@@ -109,5 +109,46 @@ describe('parts 1 and 3 (hidden): data and training', () => {
     });
     expect(Math.abs(curves.val[1]! / now - 1)).toBeLessThan(2e-3);
     model.dispose();
+  });
+
+  it('fit follows the recipe step for step: ONE batches(train, { batchSize, seed }) source and ONE Adam(learningRate) across 3 epochs, one trainStep on the MSE per batch, train[e] weighted by batch size', () => {
+    const d = loadFashionMnist('test');
+    const slice = (from: number, to: number): Examples => ({ x: Float32Array.from(d.images.subarray(from * 784, to * 784), (b) => b / 255), count: to - from, features: 784 });
+    const train = slice(500, 600);
+    const val = slice(600, 640);
+    const options = { epochs: 3, batchSize: 30, learningRate: 0.01, seed: 17 };
+    const make = (): tf.LayersModel =>
+      tf.sequential({
+        layers: [
+          tf.layers.dense({ units: 6, inputShape: [784], activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 31 }) }),
+          tf.layers.dense({ units: 784, kernelInitializer: tf.initializers.glorotUniform({ seed: 32 }) }),
+        ],
+      });
+    const model = make();
+    const curves = fit(model, { train, val }, { ...options, progress: false });
+    const ref = make();
+    const optimizer = tf.train.adam(options.learningRate);
+    const source = batches(train, { batchSize: options.batchSize, seed: options.seed });
+    const loss: LossFn = (batch, output) => tf.losses.meanSquaredError<tf.Tensor, tf.Scalar>(batch.x, output);
+    const refTrain: number[] = [];
+    for (let e = 0; e < options.epochs; e++) {
+      let sum = 0;
+      for (const batch of source) sum += trainStep(ref, optimizer, batch, { loss }).loss * batch.size;
+      refTrain.push(sum / train.count);
+    }
+    optimizer.dispose();
+    expect(curves.train).toHaveLength(3);
+    curves.train.forEach((l, e) => {
+      expect(Math.abs(l / refTrain[e]! - 1), `train[${String(e)}] ${String(l)} against the recipe's ${String(refTrain[e])}`).toBeLessThan(1e-5);
+    });
+    let worst = 0;
+    model.weights.forEach((w, i) => {
+      const a = w.read().dataSync();
+      const b = ref.weights[i]!.read().dataSync();
+      for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j]! - b[j]!));
+    });
+    expect(worst, 'largest difference of a weight from the recipe\'s after 3 epochs').toBeLessThan(1e-5);
+    model.dispose();
+    ref.dispose();
   });
 });
