@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFashionMnist } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { figurePath, lineChart } from '#kit/figures';
+import { stderrOf } from '#kit/testing';
 import { ready } from '#kit/tf';
 import { accuracy, checkTestBudget, selectExamples, toExamples, type Examples } from '#kit/train';
 import { trainConfig } from '../03-hyperparam-tuning/tuning.ts';
@@ -124,26 +125,6 @@ describe('finalTraining on a small set', () => {
     expect(() => finalTraining(config, small.train, { ...testPart, count: 0, x: new Float32Array(0) }, { seed: 3 })).toThrow(ArgumentError);
   });
 });
-
-/** What `run` writes to stderr with KIT_PROGRESS set to `mode` (the display the student wires up). */
-function stderrOf(mode: string, run: () => void): string {
-  const chunks: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  const saved = process.env['KIT_PROGRESS'];
-  process.env['KIT_PROGRESS'] = mode;
-  process.stderr.write = (chunk: string | Uint8Array): boolean => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  };
-  try {
-    run();
-  } finally {
-    process.stderr.write = write;
-    if (saved === undefined) delete process.env['KIT_PROGRESS'];
-    else process.env['KIT_PROGRESS'] = saved;
-  }
-  return chunks.join('');
-}
 
 describe('finalTraining on a small set: the progress display', () => {
   // 257 images in batches of 64: four full batches and one of a single image, so an epoch's loss (each

@@ -8,7 +8,7 @@ import { loadFashionMnist, type ImageDataset } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { ready, tf } from '#kit/tf';
 import { batches, type Examples } from '#kit/train';
-import { differing, expectAtLeast, expectAtMost, expectClose } from '#kit/testing';
+import { differing, expectAtLeast, expectAtMost, expectClose, stderrOf } from '#kit/testing';
 import { buildAutoencoder, trainAutoencoder } from './autoencoder.ts';
 
 let train: ImageDataset;
@@ -151,35 +151,22 @@ describe('task 3: trainAutoencoder', () => {
   });
 
   it('prints one line per epoch with its loss and val_loss under the options.progress title, and nothing with progress: false; at a terminal a live line with the running batch loss', () => {
-    const saved = process.env['KIT_PROGRESS'];
-    process.env['KIT_PROGRESS'] = 'lines';
-    const written: string[] = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
+    const { model } = standIn(8);
+    const small = rows(train, 0, 40);
+    const val = rows(test, 0, 20);
+    const quiet = stderrOf('lines', () => trainAutoencoder(model, small, { epochs: 1, batchSize: 20, seed: 1, validation: val, progress: false }));
+    expect(quiet, 'output with progress: false').toBe('');
+    let h: ReturnType<typeof trainAutoencoder> | undefined;
+    const shown = stderrOf('lines', () => (h = trainAutoencoder(model, small, { epochs: 2, batchSize: 20, seed: 1, validation: val, progress: 'probe-05' })));
+    const lines = shown.split('\n').filter((l) => l.includes('probe-05'));
+    expect(lines, 'progress lines titled probe-05: one per epoch').toHaveLength(2);
+    lines.forEach((line, e) => {
+      expect(line, `epoch ${String(e + 1)}'s line`).toContain(`epoch ${String(e + 1)}/2: loss ${h!.loss[e]!.toPrecision(4)}, val_loss ${h!.valLoss[e]!.toPrecision(4)}`);
     });
-    try {
-      const { model } = standIn(8);
-      const small = rows(train, 0, 40);
-      const val = rows(test, 0, 20);
-      trainAutoencoder(model, small, { epochs: 1, batchSize: 20, seed: 1, validation: val, progress: false });
-      expect(written.join(''), 'output with progress: false').toBe('');
-      const h = trainAutoencoder(model, small, { epochs: 2, batchSize: 20, seed: 1, validation: val, progress: 'probe-05' });
-      const lines = written.join('').split('\n').filter((l) => l.includes('probe-05'));
-      expect(lines, 'progress lines titled probe-05: one per epoch').toHaveLength(2);
-      lines.forEach((line, e) => {
-        expect(line, `epoch ${String(e + 1)}'s line`).toContain(`epoch ${String(e + 1)}/2: loss ${h.loss[e]!.toPrecision(4)}, val_loss ${h.valLoss[e]!.toPrecision(4)}`);
-      });
-      // At a terminal, the live line shows the running mean of the batch losses from the first batch on.
-      written.length = 0;
-      process.env['KIT_PROGRESS'] = 'tty';
-      trainAutoencoder(model, small, { epochs: 1, batchSize: 20, seed: 1, progress: 'live-05' });
-      expect(written.find((w) => w.includes('live-05  epoch 1/1')), 'the first live line (drawn after the first batch)').toMatch(/\] 1\/2 {2}loss \d/);
-      model.dispose();
-    } finally {
-      if (saved === undefined) delete process.env['KIT_PROGRESS'];
-      else process.env['KIT_PROGRESS'] = saved;
-    }
+    // At a terminal, the live line shows the running mean of the batch losses from the first batch on.
+    const live = stderrOf('tty', () => trainAutoencoder(model, small, { epochs: 1, batchSize: 20, seed: 1, progress: 'live-05' }));
+    expect(live.split('\r').find((w) => w.includes('live-05  epoch 1/1')), 'the first live line (drawn after the first batch)').toMatch(/\] 1\/2 {2}loss \d/);
+    model.dispose();
   });
 
   it('rejects bad options and images of the wrong size with an ArgumentError', () => {

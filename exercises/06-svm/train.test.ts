@@ -3,11 +3,11 @@
  * step is deterministic, so the weights after one (or two, with momentum) steps are computed here from
  * the weights before, in float64, and compared with what trainSvm produced.
  */
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, atCallSite } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { parameterCounts } from '#kit/summary';
-import { expectAtMost, expectClose } from '#kit/testing';
+import { expectAtMost, expectClose, stderrOf } from '#kit/testing';
 import { ready, tf } from '#kit/tf';
 import { batches, type Examples } from '#kit/train';
 import { buildSvm, HOMEWORK_CONFIG, trainSvm, type SvmConfig } from './train.ts';
@@ -225,36 +225,20 @@ describe('training: buildSvm and trainSvm', () => {
     const train = synthetic(40, 3, 20);
     const data = { train, val: synthetic(12, 3, 21), classes: PAIR };
     const config = { ...HOMEWORK_CONFIG, epochs: 2, batchSize: 16 };
-    const written: string[] = [];
-    const saved = process.env['KIT_PROGRESS'];
-    // Force the terminal display (the tests otherwise run with it off) and catch what it writes to stderr.
-    process.env['KIT_PROGRESS'] = 'tty';
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
+    // The terminal display (the tests otherwise run with it off), caught from stderr.
     const run = (progress?: string | false): { h: ReturnType<typeof trainSvm>; out: string } => {
-      written.length = 0;
       const model = linear(3, 1);
       try {
-        const h = trainSvm(model, data, config, progress === undefined ? { seed: 1 } : { seed: 1, progress });
-        return { h, out: written.join('') };
+        let h: ReturnType<typeof trainSvm> | undefined;
+        const out = stderrOf('tty', () => (h = trainSvm(model, data, config, progress === undefined ? { seed: 1 } : { seed: 1, progress })));
+        return { h: h!, out };
       } finally {
         model.dispose();
       }
     };
-    let named: ReturnType<typeof run>;
-    let plain: ReturnType<typeof run>;
-    let off: ReturnType<typeof run>;
-    try {
-      named = run('svm check');
-      plain = run();
-      off = run(false);
-    } finally {
-      spy.mockRestore();
-      if (saved === undefined) delete process.env['KIT_PROGRESS'];
-      else process.env['KIT_PROGRESS'] = saved;
-    }
+    const named = run('svm check');
+    const plain = run();
+    const off = run(false);
     expect(off.out, 'what trainSvm wrote with progress: false').toBe('');
     for (const [title, { h, out }] of [['svm check', named], ['06-svm', plain]] as const) {
       expect(out, 'the live line after the first batch shows the title and the batch\'s loss (batch({ loss }))').toMatch(new RegExp(`${title}  epoch 1/2 .*loss `));

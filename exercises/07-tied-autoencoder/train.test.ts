@@ -8,7 +8,7 @@ import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
 import { ready, tf } from '#kit/tf';
 import { batches, type Examples } from '#kit/train';
-import { differing, expectAtLeast, expectAtMost, expectClose } from '#kit/testing';
+import { differing, expectAtLeast, expectAtMost, expectClose, stderrOf } from '#kit/testing';
 import { fit, reconstructionSplit } from './train.ts';
 
 let fashion: ImageDataset;
@@ -155,40 +155,25 @@ describe('parts 1 and 3: data and training with a validation curve', () => {
     });
 
     it('prints one line per epoch with its loss and val_loss (titled options.progress, or a title of its own by default), nothing with progress: false; at a terminal a live line with the running batch loss', () => {
-      const saved = process.env['KIT_PROGRESS'];
-      process.env['KIT_PROGRESS'] = 'lines';
-      const written: string[] = [];
-      vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-        written.push(String(chunk));
-        return true;
+      const m = standIn(784, 9);
+      const train = rows(fashion, 0, 40);
+      const val = rows(fashion, 40, 60);
+      const quiet = stderrOf('lines', () => fit(m, { train, val }, { seed: 1, epochs: 1, batchSize: 20, progress: false }));
+      expect(quiet, 'output with progress: false').toBe('');
+      let c: ReturnType<typeof fit> | undefined;
+      const shown = stderrOf('lines', () => (c = fit(m, { train, val }, { seed: 1, epochs: 2, batchSize: 20, progress: 'probe-07' })));
+      const lines = shown.split('\n').filter((l) => l.includes('probe-07'));
+      expect(lines, 'progress lines titled probe-07: one per epoch').toHaveLength(2);
+      lines.forEach((line, e) => {
+        expect(line, `epoch ${String(e + 1)}'s line`).toContain(`epoch ${String(e + 1)}/2: loss ${c!.train[e]!.toPrecision(4)}, val_loss ${c!.val[e]!.toPrecision(4)}`);
       });
-      try {
-        const m = standIn(784, 9);
-        const train = rows(fashion, 0, 40);
-        const val = rows(fashion, 40, 60);
-        fit(m, { train, val }, { seed: 1, epochs: 1, batchSize: 20, progress: false });
-        expect(written.join(''), 'output with progress: false').toBe('');
-        const c = fit(m, { train, val }, { seed: 1, epochs: 2, batchSize: 20, progress: 'probe-07' });
-        const lines = written.join('').split('\n').filter((l) => l.includes('probe-07'));
-        expect(lines, 'progress lines titled probe-07: one per epoch').toHaveLength(2);
-        lines.forEach((line, e) => {
-          expect(line, `epoch ${String(e + 1)}'s line`).toContain(`epoch ${String(e + 1)}/2: loss ${c.train[e]!.toPrecision(4)}, val_loss ${c.val[e]!.toPrecision(4)}`);
-        });
-        // Without a progress option it still reports, under a title of its own.
-        written.length = 0;
-        fit(m, { train, val }, { seed: 1, epochs: 1, batchSize: 20 });
-        const untitled = written.join('').split('\n').find((l) => l.includes('epoch 1/1: loss'));
-        expect(untitled, 'the epoch line printed without a progress option: progress is on by default, under a non-empty title').toMatch(/^\S+ {2}epoch 1\/1: loss/);
-        // At a terminal, the live line shows the running mean of the batch losses from the first batch on.
-        written.length = 0;
-        process.env['KIT_PROGRESS'] = 'tty';
-        fit(m, { train, val }, { seed: 1, epochs: 1, batchSize: 20, progress: 'live-07' });
-        expect(written.find((w) => w.includes('live-07  epoch 1/1')), 'the first live line (drawn after the first batch)').toMatch(/\] 1\/2 {2}loss \d/);
-        m.dispose();
-      } finally {
-        if (saved === undefined) delete process.env['KIT_PROGRESS'];
-        else process.env['KIT_PROGRESS'] = saved;
-      }
+      // Without a progress option it still reports, under a title of its own.
+      const untitled = stderrOf('lines', () => fit(m, { train, val }, { seed: 1, epochs: 1, batchSize: 20 })).split('\n').find((l) => l.includes('epoch 1/1: loss'));
+      expect(untitled, 'the epoch line printed without a progress option: progress is on by default, under a non-empty title').toMatch(/^\S+ {2}epoch 1\/1: loss/);
+      // At a terminal, the live line shows the running mean of the batch losses from the first batch on.
+      const live = stderrOf('tty', () => fit(m, { train, val }, { seed: 1, epochs: 1, batchSize: 20, progress: 'live-07' }));
+      expect(live.split('\r').find((w) => w.includes('live-07  epoch 1/1')), 'the first live line (drawn after the first batch)').toMatch(/\] 1\/2 {2}loss \d/);
+      m.dispose();
     });
 
     it('is reproducible, and rejects a wrong input size or bad options with an ArgumentError', () => {

@@ -5,11 +5,11 @@
  * training loop is compared with the kit's own loop on the same seeds. The accuracy threshold is in
  * accuracy.test.ts.
  */
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '#kit/data';
 import { ArgumentError } from '#kit/errors';
 import { Rng } from '#kit/rng';
-import { expectAllClose, expectAtLeast, expectAtMost, expectClose } from '#kit/testing';
+import { expectAllClose, expectAtLeast, expectAtMost, expectClose, stderrOf } from '#kit/testing';
 import { ready, tf } from '#kit/tf';
 import { batches, selectExamples, toExamples, trainStep, type Examples } from '#kit/train';
 import { buildCnn, predictClasses, trainCnn } from './cnn.ts';
@@ -290,26 +290,9 @@ describe('trainCnn', () => {
   it("shows #kit/progress's display: the live line with the running loss, one summary per epoch titled options.progress with the validation accuracy; nothing with progress: false", () => {
     const model = standIn(12);
     const tiny = rows(train, 20);
-    const written: string[] = [];
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
-    const setting = process.env['KIT_PROGRESS'];
     // As at a terminal: the live line is drawn after the first batch (then at most ten times a second).
-    process.env['KIT_PROGRESS'] = 'tty';
-    let shown: string;
-    let quiet: string;
-    try {
-      trainCnn(model, tiny, { seed: 1, epochs: 2, batchSize: 10, validation: tiny, progress: 'cnn progress probe' });
-      shown = written.splice(0).join('');
-      trainCnn(model, tiny, { seed: 1, epochs: 1, batchSize: 10, progress: false });
-      quiet = written.join('');
-    } finally {
-      spy.mockRestore();
-      if (setting === undefined) delete process.env['KIT_PROGRESS'];
-      else process.env['KIT_PROGRESS'] = setting;
-    }
+    const shown = stderrOf('tty', () => trainCnn(model, tiny, { seed: 1, epochs: 2, batchSize: 10, validation: tiny, progress: 'cnn progress probe' }));
+    const quiet = stderrOf('tty', () => trainCnn(model, tiny, { seed: 1, epochs: 1, batchSize: 10, progress: false }));
     const rule = 'Rule: bar = progress({ title: options.progress, epochs, batchesPerEpoch }) from #kit/progress; bar.batch({ loss }) after every step, bar.epoch({ loss, valAcc }) after every epoch, bar.done() at the end; nothing when progress is false';
     const lines = shown.split(/[\r\n]/);
     const summaries = lines.filter((l) => /cnn progress probe {2}epoch \d\/2:/.test(l));

@@ -14,6 +14,7 @@ import { atCallSite } from '#kit/errors';
 
 export { atCallSite };
 export { maxAbsDiff } from '#kit/vectors';
+export { stderrOf } from './stderr.ts';
 
 /** The arrays one after another in one Float32Array (e.g. a model's trainable tensors, flattened). */
 export function concat(parts: readonly ArrayLike<number>[]): Float32Array {

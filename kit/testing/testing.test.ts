@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { relativeFilesBelow } from '#kit/files';
-import { atCallSite, concat, differing, expectAllClose, expectAtLeast, expectAtMost, expectClose, expectNear } from '#kit/testing';
+import { atCallSite, concat, differing, expectAllClose, expectAtLeast, expectAtMost, expectClose, expectNear, stderrOf } from '#kit/testing';
 
 /** The error `fn` throws (it must throw). */
 function thrown(fn: () => void): Error {
@@ -104,5 +104,24 @@ describe('array helpers', () => {
   it('relativeFilesBelow lists a tree as sorted forward-slash paths (none for a missing folder)', () => {
     expect(relativeFilesBelow('/nonexistent-dlkit-folder')).toEqual([]);
     expect(relativeFilesBelow(new URL('.', import.meta.url).pathname)).toContain('testing.test.ts');
+  });
+});
+
+describe('stderrOf', () => {
+  it('returns what the function wrote to stderr under the mode given, and restores stderr and KIT_PROGRESS, also when it throws', () => {
+    const saved = process.env['KIT_PROGRESS'];
+    const write = Object.getOwnPropertyDescriptor(process.stderr, 'write');
+    let seen: string | undefined;
+    expect(stderrOf('tty', () => {
+      seen = process.env['KIT_PROGRESS'];
+      process.stderr.write('epoch 1/2');
+      process.stderr.write(Buffer.from(': loss 0.5\n'));
+    })).toBe('epoch 1/2: loss 0.5\n');
+    expect(seen).toBe('tty');
+    expect(() => stderrOf('lines', () => {
+      throw new Error('boom');
+    })).toThrow('boom');
+    expect(process.env['KIT_PROGRESS']).toBe(saved);
+    expect(Object.getOwnPropertyDescriptor(process.stderr, 'write')).toEqual(write);
   });
 });
